@@ -2,7 +2,7 @@
 
 use anyhow::{Context, bail};
 use fpshot_store::{AccessKey, Store};
-use rand::Rng;
+use rand::RngExt;
 use rand::distr::Alphanumeric;
 use std::io::Write;
 use std::path::Path;
