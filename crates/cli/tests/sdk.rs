@@ -28,7 +28,10 @@ fn workspace_root() -> PathBuf {
 }
 
 fn run_pytest(file: &str) {
-    assert!(PYTEST_FILES.contains(&file), "{file} is not listed in PYTEST_FILES");
+    assert!(
+        PYTEST_FILES.contains(&file),
+        "{file} is not listed in PYTEST_FILES"
+    );
     let root = workspace_root();
     let python = root.join(".venv/bin/python");
     assert!(
