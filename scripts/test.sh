@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The project's test command: installs what the tests need, then runs every check and every test
+# (Rust unit/integration tests and the official-SDK wire-compatibility suite in tests/sdk).
+#
+#   bash scripts/test.sh
+#
+# Needs: a Rust toolchain with cargo-nextest (installed from crates.io when missing), python3
+# with venv. Installs ffmpeg and sox with apt-get when missing (root, or sudo) and the pinned
+# Python SDKs of tests/sdk/requirements.txt into ./.venv. Honours CARGO_TARGET_DIR.
+# Set FPSHOT_SKIP_CLIPPY=1 to skip the clippy pass locally (CI always runs it).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+start=$SECONDS
+
+step() { printf '\n==> %s  [%ss]\n' "$*" "$((SECONDS - start))"; }
+
+# ---- system packages (media decoding for the fingerprint engine) ---------------------------
+missing=()
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v sox >/dev/null 2>&1 || missing+=(sox)
+if ((${#missing[@]})); then
+    step "apt-get install ${missing[*]}"
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -q
+    $SUDO apt-get install -y -q "${missing[@]}"
+fi
+
+# ---- Python venv with the pinned official SDKs ----------------------------------------------
+REQ=tests/sdk/requirements.txt
+STAMP=.venv/.requirements.sha256
+want=$(sha256sum "$REQ" | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
+    step "python venv .venv from $REQ"
+    rm -rf .venv
+    python3 -m venv .venv
+    .venv/bin/python -m pip install -q --disable-pip-version-check -r "$REQ"
+    echo "$want" >"$STAMP"
+fi
+
+# ---- Rust tools ------------------------------------------------------------------------------
+if ! cargo nextest --version >/dev/null 2>&1; then
+    step "cargo install cargo-nextest"
+    cargo install --locked cargo-nextest
+fi
+
+step "cargo fmt --all --check"
+cargo fmt --all --check
+
+if [ "${FPSHOT_SKIP_CLIPPY:-0}" != 1 ] || [ "${CI:-}" = true ]; then
+    step "cargo clippy --workspace --all-targets -- -D warnings"
+    cargo clippy --workspace --all-targets -- -D warnings
+fi
+
+# One nextest run: Rust tests and the SDK suite (crates/cli/tests/sdk.rs runs pytest against the
+# fpshot binary this same build produced).
+step "cargo nextest run --workspace"
+cargo nextest run --workspace --no-fail-fast
+
+step "all checks passed in $((SECONDS - start))s"

@@ -1,0 +1,84 @@
+"""Fixtures: the real fpshot binary on a free port, accounts made with `fpshot key create`, and
+the official SDK client families (harness_clients.py)."""
+
+import pytest
+
+from harness_clients import FAMILIES, V1_FAMILIES, make_client
+from harness_server import LIVE_SERVERS, Server
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Attach the tail of every running server's log to a failing test's report."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for srv in list(LIVE_SERVERS):
+            report.sections.append((f"fpshot log (port {srv.port})", srv.log_tail()))
+
+
+def start_server(tmp_path_factory, name, env=None):
+    base = tmp_path_factory.mktemp(name)
+    return Server(base / "data", base / "fpshot.log", env=env).start()
+
+
+def stop_cleanly(srv):
+    if srv.proc is None:
+        return
+    log = srv.log_tail()
+    code = srv.stop()
+    assert code == 0, f"fpshot exited with {code} on SIGTERM (expected a clean exit 0)\n{log}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One server per test module; tests make their own accounts, so they do not interfere."""
+    srv = start_server(tmp_path_factory, "srv")
+    yield srv
+    stop_cleanly(srv)
+
+
+@pytest.fixture
+def own_server(tmp_path_factory):
+    """A server of the test's own, for tests that restart or kill it."""
+    srv = start_server(tmp_path_factory, "own")
+    yield srv
+    if srv.proc is not None:
+        stop_cleanly(srv)
+
+
+@pytest.fixture
+def account(server):
+    """A fresh account with one AccessKey (made by the operator CLI while the server runs)."""
+    return server.new_account()
+
+
+@pytest.fixture
+def other_account(server):
+    return server.new_account()
+
+
+@pytest.fixture(params=FAMILIES)
+def family(request):
+    return request.param
+
+
+@pytest.fixture(params=V1_FAMILIES)
+def v1_family(request):
+    return request.param
+
+
+@pytest.fixture
+def client(server, account, family):
+    """An SDK client of each family, signed with a fresh account's key."""
+    return make_client(family, server.endpoint, account)
+
+
+@pytest.fixture
+def clients(server):
+    """Factory: clients(key, family) -> client."""
+
+    def make(key, family):
+        return make_client(family, server.endpoint, key)
+
+    return make
