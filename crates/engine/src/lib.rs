@@ -13,10 +13,10 @@ mod runtime;
 pub use config::EngineConfig;
 pub use error::EngineError;
 pub use fpdb::{CreateFpShotDb, ListFpShotDb};
+pub use fpdb_delete_job::del_type_of;
 pub use fpdb_delete_job::{FpDbDeleteJobList, SubmitFpDbDeleteJob};
 pub use library_files::LibraryFiles;
 pub use pipeline::{AddPipeline, UpdatePipeline};
-pub use fpdb_delete_job::del_type_of;
 pub use runtime::{JobRuntime, RunError};
 
 use fpshot_store::Store;
@@ -40,7 +40,14 @@ struct Inner {
 impl Engine {
     pub fn new(store: Arc<dyn Store>, config: EngineConfig) -> Self {
         let files = LibraryFiles::new(config.data_dir.join("index"));
-        Engine { inner: Arc::new(Inner { store, config, files, wake: Notify::new() }) }
+        Engine {
+            inner: Arc::new(Inner {
+                store,
+                config,
+                files,
+                wake: Notify::new(),
+            }),
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

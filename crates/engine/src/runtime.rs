@@ -36,7 +36,11 @@ impl JobRuntime {
         let mut tasks = JoinSet::new();
         let process = fpshot_types::new_id();
         for n in 0..engine.config().workers.max(1) {
-            let worker = Worker { engine: engine.clone(), id: format!("{process}/{n}"), held: Arc::default() };
+            let worker = Worker {
+                engine: engine.clone(),
+                id: format!("{process}/{n}"),
+                held: Arc::default(),
+            };
             tasks.spawn(worker.run(rx.clone()));
         }
         tasks.spawn(reaper(engine.clone(), rx.clone()));
@@ -50,7 +54,9 @@ impl JobRuntime {
         let _ = self.shutdown.send(true);
         let all = async { while self.tasks.join_next().await.is_some() {} };
         if tokio::time::timeout(grace, all).await.is_err() {
-            tracing::warn!("job runtime did not stop within {grace:?}; unfinished jobs run again at next start");
+            tracing::warn!(
+                "job runtime did not stop within {grace:?}; unfinished jobs run again at next start"
+            );
             self.tasks.abort_all();
         }
     }
@@ -65,10 +71,19 @@ struct Worker {
 
 impl Worker {
     async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let heartbeat = tokio::spawn(heartbeat(self.engine.clone(), self.id.clone(), self.held.clone()));
+        let heartbeat = tokio::spawn(heartbeat(
+            self.engine.clone(),
+            self.id.clone(),
+            self.held.clone(),
+        ));
         while !*shutdown.borrow() {
             let cfg = self.engine.config();
-            let leases = match self.engine.store().claim(&self.id, now_utc(), cfg.lease, CLAIM_BATCH).await {
+            let leases = match self
+                .engine
+                .store()
+                .claim(&self.id, now_utc(), cfg.lease, CLAIM_BATCH)
+                .await
+            {
                 Ok(l) => l,
                 Err(e) => {
                     tracing::warn!(worker = %self.id, error = %e, "claiming jobs failed");
@@ -104,26 +119,49 @@ impl Worker {
         let store = self.engine.store();
         let now = now_utc();
         let written = match result {
-            Ok(Ok(value)) => store.complete(&job.id, &self.id, attempt, Outcome::Success(value), now).await,
-            Ok(Err(RunError::Fail(err))) => store.complete(&job.id, &self.id, attempt, fail(&err), now).await,
+            Ok(Ok(value)) => {
+                store
+                    .complete(&job.id, &self.id, attempt, Outcome::Success(value), now)
+                    .await
+            }
+            Ok(Err(RunError::Fail(err))) => {
+                store
+                    .complete(&job.id, &self.id, attempt, fail(&err), now)
+                    .await
+            }
             Ok(Err(RunError::Transient(why))) if attempt < self.engine.config().max_attempts => {
-                let backoff = Duration::from_millis(250u64.saturating_mul(1 << attempt.clamp(0, 8)));
+                let backoff =
+                    Duration::from_millis(250u64.saturating_mul(1 << attempt.clamp(0, 8)));
                 tracing::warn!(error = %why, ?backoff, "transient job error; retrying");
-                store.retry_later(&job.id, &self.id, attempt, now + backoff).await
+                store
+                    .retry_later(&job.id, &self.id, attempt, now + backoff)
+                    .await
             }
             Ok(Err(RunError::Transient(why))) => {
                 tracing::error!(error = %why, "job failed after {attempt} attempts");
-                store.complete(&job.id, &self.id, attempt, fail(&ApiError::unavailable()), now).await
+                store
+                    .complete(
+                        &job.id,
+                        &self.id,
+                        attempt,
+                        fail(&ApiError::unavailable()),
+                        now,
+                    )
+                    .await
             }
             Err(join) => {
                 tracing::error!(error = %join, "job handler panicked");
-                store.complete(&job.id, &self.id, attempt, fail(&ApiError::internal()), now).await
+                store
+                    .complete(&job.id, &self.id, attempt, fail(&ApiError::internal()), now)
+                    .await
             }
         };
         match written {
             Ok(true) => {}
             Ok(false) => tracing::warn!("job result discarded: a newer attempt owns the job"),
-            Err(e) => tracing::error!(error = %e, "recording the job result failed; the job runs again"),
+            Err(e) => {
+                tracing::error!(error = %e, "recording the job result failed; the job runs again")
+            }
         }
         if let Ok(mut held) = self.held.lock() {
             held.remove(&job.id);
@@ -132,7 +170,10 @@ impl Worker {
 }
 
 fn fail(err: &ApiError) -> Outcome {
-    Outcome::Fail { code: err.code.as_string(), message: err.message.clone() }
+    Outcome::Fail {
+        code: err.code.as_string(),
+        message: err.message.clone(),
+    }
 }
 
 /// Extends every lease a worker holds, three times per lease period.
@@ -146,7 +187,11 @@ async fn heartbeat(engine: Engine, worker: String, held: Arc<Mutex<HashMap<Strin
         };
         for (job_id, attempt) in jobs {
             let expires = now_utc() + lease;
-            if let Ok(false) = engine.store().heartbeat(&job_id, &worker, attempt, expires).await {
+            if let Ok(false) = engine
+                .store()
+                .heartbeat(&job_id, &worker, attempt, expires)
+                .await
+            {
                 tracing::warn!(job_id, "lease lost to a newer attempt");
             }
         }
@@ -158,7 +203,11 @@ async fn reaper(engine: Engine, mut shutdown: watch::Receiver<bool>) {
     let lease = engine.config().lease;
     // This process holds the data directory's lock, so every lease that exists at start belongs
     // to a previous process of this node, which is gone: run those jobs again right away.
-    match engine.store().reap_expired(now_utc() + lease + Duration::from_secs(1)).await {
+    match engine
+        .store()
+        .reap_expired(now_utc() + lease + Duration::from_secs(1))
+        .await
+    {
         Ok(0) => {}
         Ok(n) => {
             tracing::info!(jobs = n, "jobs of a previous run queued again");
@@ -186,7 +235,11 @@ async fn reaper(engine: Engine, mut shutdown: watch::Receiver<bool>) {
 async fn cleaner(engine: Engine, mut shutdown: watch::Receiver<bool>) {
     loop {
         let now = now_utc();
-        if let Err(e) = engine.store().delete_finished_before(now - engine.config().job_retention).await {
+        if let Err(e) = engine
+            .store()
+            .delete_finished_before(now - engine.config().job_retention)
+            .await
+        {
             tracing::warn!(error = %e, "job retention cleanup failed");
         }
         if let Err(e) = engine.store().purge_expired_nonces(now).await {
@@ -206,7 +259,10 @@ impl Engine {
             JobKind::FpDbDelete => self.run_fpdb_delete_job(job).await,
             other => Err(RunError::Fail(ApiError::new(
                 fpshot_types::Code::InvalidState,
-                format!("Jobs of kind {} are not supported by this server version.", other.as_str()),
+                format!(
+                    "Jobs of kind {} are not supported by this server version.",
+                    other.as_str()
+                ),
             ))),
         }
     }
