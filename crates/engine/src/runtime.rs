@@ -201,13 +201,12 @@ async fn heartbeat(engine: Engine, worker: String, held: Arc<Mutex<HashMap<Strin
 /// Puts jobs of dead workers back in the queue.
 async fn reaper(engine: Engine, mut shutdown: watch::Receiver<bool>) {
     let lease = engine.config().lease;
-    // This process holds the data directory's lock, so every lease that exists at start belongs
-    // to a previous process of this node, which is gone: run those jobs again right away.
-    match engine
-        .store()
-        .reap_expired(now_utc() + lease + Duration::from_secs(1))
-        .await
-    {
+    // This process holds the data directory's lock and the embedded store lives there, so every
+    // lease that exists at start belongs to a previous process, which is gone: run those jobs
+    // again right away, whatever lease it had. (A shared PostgreSQL store must scope this to
+    // the node's own workers instead.)
+    let every_lease = now_utc() + Duration::from_secs(100 * 365 * 24 * 3600);
+    match engine.store().reap_expired(every_lease).await {
         Ok(0) => {}
         Ok(n) => {
             tracing::info!(jobs = n, "jobs of a previous run queued again");
@@ -252,16 +251,39 @@ async fn cleaner(engine: Engine, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
+/// Runs the jobs of one kind. Registered per kind on the engine; tests register their own to
+/// exercise the runtime (panics, transient errors) without real media.
+#[async_trait::async_trait]
+pub trait JobHandler: Send + Sync {
+    async fn run(&self, engine: &Engine, job: &Job) -> Result<serde_json::Value, RunError>;
+}
+
+struct FpDbDeleteHandler;
+
+#[async_trait::async_trait]
+impl JobHandler for FpDbDeleteHandler {
+    async fn run(&self, engine: &Engine, job: &Job) -> Result<serde_json::Value, RunError> {
+        engine.run_fpdb_delete_job(job).await
+    }
+}
+
+/// The handlers this server version has for each job kind.
+pub(crate) fn default_handlers() -> crate::Handlers {
+    let mut h = crate::Handlers::new();
+    h.insert(JobKind::FpDbDelete, Arc::new(FpDbDeleteHandler));
+    h
+}
+
 impl Engine {
-    /// Runs one job of any kind.
+    /// Runs one job with its kind's handler.
     pub(crate) async fn run_job(&self, job: &Job) -> Result<serde_json::Value, RunError> {
-        match job.kind {
-            JobKind::FpDbDelete => self.run_fpdb_delete_job(job).await,
-            other => Err(RunError::Fail(ApiError::new(
+        match self.handler(job.kind) {
+            Some(h) => h.run(self, job).await,
+            None => Err(RunError::Fail(ApiError::new(
                 fpshot_types::Code::InvalidState,
                 format!(
                     "Jobs of kind {} are not supported by this server version.",
-                    other.as_str()
+                    job.kind.as_str()
                 ),
             ))),
         }
