@@ -2,6 +2,8 @@
 //! durable job queue, behind traits so that the embedded SQLite store and a PostgreSQL store can
 //! serve the same engine. Knows nothing of HTTP.
 
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 mod error;
 mod model;
 mod sqlite;
