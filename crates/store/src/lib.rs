@@ -17,3 +17,7 @@ pub use sqlite::{
     default_pipeline,
 };
 pub use traits::*;
+
+#[cfg(test)]
+#[path = "job_model_test.rs"]
+mod job_model_test;
