@@ -193,3 +193,7 @@ impl Store for SqliteStore {
 #[cfg(test)]
 #[path = "sqlite_test.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "crash_test.rs"]
+mod crash_test;
