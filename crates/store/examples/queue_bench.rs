@@ -46,7 +46,12 @@ async fn enqueue_all(s: &Arc<SqliteStore>, account: &str, pipeline: &str, n: usi
     let next = Arc::new(AtomicUsize::new(0));
     let mut set = JoinSet::new();
     for _ in 0..32 {
-        let (s, a, p, next) = (s.clone(), account.to_string(), pipeline.to_string(), next.clone());
+        let (s, a, p, next) = (
+            s.clone(),
+            account.to_string(),
+            pipeline.to_string(),
+            next.clone(),
+        );
         set.spawn(async move {
             while next.fetch_add(1, Ordering::Relaxed) < n {
                 s.enqueue(job(&a, &p)).await?;
@@ -92,7 +97,11 @@ async fn drain(s: &Arc<SqliteStore>, workers: usize, n: usize) -> Res<()> {
 }
 
 fn rate(n: usize, d: Duration) -> String {
-    format!("{n} in {:.3} s = {:.0}/s", d.as_secs_f64(), n as f64 / d.as_secs_f64())
+    format!(
+        "{n} in {:.3} s = {:.0}/s",
+        d.as_secs_f64(),
+        n as f64 / d.as_secs_f64()
+    )
 }
 
 #[tokio::main]
@@ -103,7 +112,9 @@ async fn main() -> Res<()> {
     let s = Arc::new(SqliteStore::open(&dir.path().join("bench.db"))?);
     let account = s.create_account("bench").await?;
     let pipeline = s.ensure_default_pipeline(&account.id).await?;
-    println!("queue_bench: {n} jobs, {workers} workers, file-backed SQLite (WAL, synchronous=NORMAL)");
+    println!(
+        "queue_bench: {n} jobs, {workers} workers, file-backed SQLite (WAL, synchronous=NORMAL)"
+    );
 
     let t0 = Instant::now();
     enqueue_all(&s, &account.id, &pipeline.id, n).await?;
@@ -111,7 +122,10 @@ async fn main() -> Res<()> {
 
     let t0 = Instant::now();
     drain(&s, workers, n).await?;
-    println!("claim + complete ({workers} workers):   {}", rate(n, t0.elapsed()));
+    println!(
+        "claim + complete ({workers} workers):   {}",
+        rate(n, t0.elapsed())
+    );
 
     let t0 = Instant::now();
     let producer = {
@@ -120,7 +134,10 @@ async fn main() -> Res<()> {
     };
     drain(&s, workers, n).await?;
     producer.await??;
-    println!("end to end (enqueue+claim+complete, concurrent): {}", rate(n, t0.elapsed()));
+    println!(
+        "end to end (enqueue+claim+complete, concurrent): {}",
+        rate(n, t0.elapsed())
+    );
 
     let expires = OffsetDateTime::now_utc() + time::Duration::minutes(15);
     let nonces = 20_000;
@@ -135,7 +152,10 @@ async fn main() -> Res<()> {
                 if i >= nonces {
                     return Res::Ok(());
                 }
-                if !s.record_nonce("bench-key", &format!("nonce-{i}"), expires).await? {
+                if !s
+                    .record_nonce("bench-key", &format!("nonce-{i}"), expires)
+                    .await?
+                {
                     return Err("fresh nonce refused".into());
                 }
             }
@@ -144,10 +164,14 @@ async fn main() -> Res<()> {
     while let Some(r) = set.join_next().await {
         r??;
     }
-    println!("record_nonce (64 callers):       {}", rate(nonces, t0.elapsed()));
+    println!(
+        "record_nonce (64 callers):       {}",
+        rate(nonces, t0.elapsed())
+    );
     let t0 = Instant::now();
     for i in 0..2_000 {
-        s.record_nonce("bench-key", &format!("serial-{i}"), expires).await?;
+        s.record_nonce("bench-key", &format!("serial-{i}"), expires)
+            .await?;
     }
     let d = t0.elapsed();
     println!(
