@@ -1,1 +1,66 @@
-//! fpshot-engine
+//! The domain layer of fpshot: pipelines, fingerprint libraries and their jobs, and the job
+//! runtime that runs every job kind. Transports (the RPC server, the command line, a console)
+//! are thin adapters over [`Engine`]; it knows nothing of HTTP.
+
+mod config;
+mod error;
+mod fpdb;
+mod fpdb_delete_job;
+mod library_files;
+mod pipeline;
+mod runtime;
+
+pub use config::EngineConfig;
+pub use error::EngineError;
+pub use fpdb::{CreateFpShotDb, ListFpShotDb};
+pub use fpdb_delete_job::{FpDbDeleteJobList, SubmitFpDbDeleteJob};
+pub use library_files::LibraryFiles;
+pub use pipeline::{AddPipeline, UpdatePipeline};
+pub use fpdb_delete_job::del_type_of;
+pub use runtime::{JobRuntime, RunError};
+
+use fpshot_store::Store;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// One engine per process; cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    config: EngineConfig,
+    files: LibraryFiles,
+    /// Woken whenever a job is enqueued or a pipeline resumes, so idle workers claim at once.
+    wake: Notify,
+}
+
+impl Engine {
+    pub fn new(store: Arc<dyn Store>, config: EngineConfig) -> Self {
+        let files = LibraryFiles::new(config.data_dir.join("index"));
+        Engine { inner: Arc::new(Inner { store, config, files, wake: Notify::new() }) }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.config
+    }
+
+    pub fn files(&self) -> &LibraryFiles {
+        &self.inner.files
+    }
+
+    /// Wakes idle workers (after an enqueue or a pipeline resume).
+    pub fn wake_workers(&self) {
+        self.inner.wake.notify_waiters();
+    }
+
+    pub(crate) async fn wait_for_work(&self, poll: std::time::Duration) {
+        let _ = tokio::time::timeout(poll, self.inner.wake.notified()).await;
+    }
+}

@@ -4,8 +4,14 @@
 
 mod error;
 mod model;
+mod sqlite;
 mod traits;
 
 pub use error::StoreError;
 pub use model::*;
+pub use sqlite::{
+    DEFAULT_PIPELINE_NAME, DEFAULT_PIPELINE_PRIORITY, DEFAULT_PIPELINE_QUOTA_ALLOCATE,
+    DEFAULT_PIPELINE_SPEED, DEFAULT_PIPELINE_SPEED_LEVEL, SqliteOptions, SqliteStore,
+    default_pipeline,
+};
 pub use traits::*;

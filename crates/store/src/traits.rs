@@ -29,8 +29,12 @@ pub trait AccountStore: Send + Sync {
 pub trait NonceStore: Send + Sync {
     /// Records a nonce of a key until `expires`; false when it was recorded already (a replay).
     /// Durable before it returns true: a restart must not reopen the replay window.
-    async fn record_nonce(&self, key_id: &str, nonce: &str, expires: OffsetDateTime)
-    -> Result<bool>;
+    async fn record_nonce(
+        &self,
+        key_id: &str,
+        nonce: &str,
+        expires: OffsetDateTime,
+    ) -> Result<bool>;
     /// Forgets nonces that expired before `now`; returns how many.
     async fn purge_expired_nonces(&self, now: OffsetDateTime) -> Result<u64>;
 }

@@ -16,6 +16,8 @@ pub enum Code {
     /// `QuotaExceeded.<Resource>`: e.g. `QuotaExceeded.FpDB`.
     QuotaExceeded(&'static str),
     InvalidActionNotFound,
+    /// An action of the MPS API that this server does not serve (yet).
+    UnsupportedOperation,
     NoSuchVersion,
     MissingAccessKeyId,
     InvalidAccessKeyIdNotFound,
@@ -57,6 +59,7 @@ impl Code {
             Code::ResourceNotFound => "InvalidParameter.ResourceNotFound",
             Code::InvalidState => "InvalidParameter.InvalidState",
             Code::InvalidActionNotFound => "InvalidAction.NotFound",
+            Code::UnsupportedOperation => "UnsupportedOperation",
             Code::NoSuchVersion => "NoSuchVersion",
             Code::MissingAccessKeyId => "MissingAccessKeyId",
             Code::InvalidAccessKeyIdNotFound => "InvalidAccessKeyId.NotFound",
