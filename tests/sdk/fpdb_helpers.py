@@ -2,6 +2,7 @@
 
 import secrets
 
+from harness_clients import call_patiently
 from expect import TIME_RE, check_request_id, check_types, is_id, wait_for, wrapped
 
 FPDB_LIST_TYPES = {"FpDBId": str, "Name": str, "Description": str, "ModelId": int, "Status": str}
@@ -70,14 +71,15 @@ def check_job(job):
         assert isinstance(job["UserData"], str)
 
 
-def query_jobs(client, ids=None, raw_ids=None):
+def query_jobs(client, ids=None, raw_ids=None, patient=False):
     if raw_ids is not None:
         params = {"JobIds": raw_ids}
     elif ids is not None:
         params = {"JobIds": ",".join(ids)}
     else:
         params = {}
-    body = client.call("QueryFpDBDeleteJobList", params).body
+    call = (lambda a, p: call_patiently(client, a, p)) if patient else client.call
+    body = call("QueryFpDBDeleteJobList", params).body
     check_request_id(body)
     jobs = wrapped(body, "FpDBDeleteJobList", "FpDBDeleteJob")
     for j in jobs:

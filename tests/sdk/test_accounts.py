@@ -108,6 +108,20 @@ def test_key_create_without_new_account_adds_a_root_key(server):
     assert [p["Id"] for p in found] == [pid]
 
 
+def test_key_cli_accepts_data_dir_after_the_subcommand(server):
+    """The operator contract is `fpshot key create --data-dir DIR [--new-account NAME] --json`."""
+    import json
+    import subprocess
+
+    from harness_server import clean_env, fpshot_bin
+
+    cmd = [fpshot_bin(), "key", "create", "--data-dir", server.data_dir, "--new-account", "contract", "--json"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=clean_env(), stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, f"{' '.join(cmd)} exited {r.returncode}: {r.stderr}"
+    out = json.loads(r.stdout)
+    assert set(out) >= {"AccessKeyId", "AccessKeySecret", "AccountId"}
+
+
 def test_key_list_json_shape(server):
     key = server.new_account()
     keys = server.list_keys()

@@ -64,7 +64,7 @@ def test_deltype_default_is_purge_and_both_values_accepted(client):
     assert job(client, submit_delete(client, other["FpDBId"], DelType="Delete"))["DelType"] == "Delete"
 
 
-@pytest.mark.parametrize("del_type", ["Drop", "PurgeAll", "", "Delete "])
+@pytest.mark.parametrize("del_type", ["Drop", "PurgeAll", "delete!", "Delete "])
 def test_deltype_other_values_refused(client, del_type):
     db = create_db(client)
     expect_error(lambda: submit_delete(client, db["FpDBId"], DelType=del_type), invalid, 400)
