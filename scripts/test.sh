@@ -11,7 +11,6 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 start=$SECONDS
 
 step() { printf '\n==> %s  [%ss]\n' "$*" "$((SECONDS - start))"; }
