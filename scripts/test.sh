@@ -11,10 +11,20 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 start=$SECONDS
 
 step() { printf '\n==> %s  [%ss]\n' "$*" "$((SECONDS - start))"; }
+
+# Checks run to the end even when one fails, so one run reports every problem; the exit status
+# is non-zero if any failed.
+failed=()
+check() {
+    step "$*"
+    if ! "$@"; then
+        failed+=("$*")
+        printf '\n!!! FAILED: %s\n' "$*"
+    fi
+}
 
 # ---- system packages (media decoding for the fingerprint engine) ---------------------------
 missing=()
@@ -47,17 +57,18 @@ if ! cargo nextest --version >/dev/null 2>&1; then
     cargo install --locked cargo-nextest
 fi
 
-step "cargo fmt --all --check"
-cargo fmt --all --check
+check cargo fmt --all --check
 
 if [ "${FPSHOT_SKIP_CLIPPY:-0}" != 1 ] || [ "${CI:-}" = true ]; then
-    step "cargo clippy --workspace --all-targets -- -D warnings"
-    cargo clippy --workspace --all-targets -- -D warnings
+    check cargo clippy --workspace --all-targets -- -D warnings
 fi
 
 # One nextest run: Rust tests and the SDK suite (crates/cli/tests/sdk.rs runs pytest against the
 # fpshot binary this same build produced).
-step "cargo nextest run --workspace"
-cargo nextest run --workspace --no-fail-fast
+check cargo nextest run --workspace --no-fail-fast
 
+if ((${#failed[@]})); then
+    step "FAILED: ${failed[*]}"
+    exit 1
+fi
 step "all checks passed in $((SECONDS - start))s"

@@ -174,7 +174,7 @@ class Server:
     # ---- operator key commands (work while the server runs) -------------------------------
 
     def key_cmd(self, *args, check=True):
-        cmd = [fpshot_bin(), "key", *args[:1], "--data-dir", self.data_dir, *args[1:]]
+        cmd = [fpshot_bin(), "key", "--data-dir", self.data_dir, *args]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=clean_env(), stdin=subprocess.DEVNULL)
         if check and r.returncode != 0:
             raise AssertionError(f"{' '.join(cmd)} exited {r.returncode}\nstdout: {r.stdout}\nstderr: {r.stderr}")

@@ -33,11 +33,11 @@ def test_wrong_secret_sdk6_raises_client_exception(server, account, family):
         assert "server string to sign is:" in e.message, e.message
 
 
-@pytest.mark.parametrize("family", ["old_post", "old_get", "core_form"])
+@pytest.mark.parametrize("family", ["old_post", "old_get"])
 def test_wrong_secret_old_sdk_raises_server_exception(server, account, family):
-    """CORE splits the message on ':' (IndexError without one) and, when the server's string to
-    sign equals its own, rewrites the error to InvalidAccessKeySecret. Getting the rewrite proves
-    the server's V1 string to sign is byte-identical to the client's."""
+    """CORE splits the message on ':' (IndexError without one) and, when the text after it equals
+    its own string to sign, rewrites the error to InvalidAccessKeySecret. Getting the rewrite
+    proves the server's V1 string to sign is byte-identical to the client's."""
     bad = Key(account.id, "wrong-" + account.secret)
     c = make_client(family, server.endpoint, bad)
     with pytest.raises(ApiError) as info:
@@ -47,6 +47,20 @@ def test_wrong_secret_old_sdk_raises_server_exception(server, account, family):
     assert e.status == 400, e
     assert e.code == "InvalidAccessKeySecret", f"server string to sign differs from CORE's: {e}"
     assert REQUEST_ID_RE.match(e.request_id or ""), e
+
+
+def test_wrong_secret_core_common_request(server, account):
+    """CommonRequest keeps no string to sign of its own, so CORE never rewrites the code there:
+    the server's SignatureDoesNotMatch comes through, and the body-signed params are in it."""
+    c = make_client("core_form", server.endpoint, Key(account.id, account.secret[::-1]))
+    with pytest.raises(ApiError) as info:
+        search(c)
+    e = info.value
+    assert isinstance(e.original, CoreServerException), f"expected ServerException, got {e.original!r}"
+    assert e.status == 400 and e.code == "SignatureDoesNotMatch", e
+    prefix = "Specified signature is not matched with our calculation. server string to sign is:"
+    assert e.message.startswith(prefix), e.message
+    assert "PageSize%3D100" in e.message, "form-body params are part of the V1 string to sign"
 
 
 # ---- unknown, disabled, deleted keys -----------------------------------------------------------
@@ -92,6 +106,20 @@ def test_key_create_without_new_account_adds_a_root_key(server):
     pid = a.call("AddPipeline", {"Name": "shared"}).body["Pipeline"]["Id"]
     found = wrapped(b.call("QueryPipelineList", {"PipelineIds": pid}).body, "PipelineList", "Pipeline")
     assert [p["Id"] for p in found] == [pid]
+
+
+def test_key_cli_accepts_data_dir_after_the_subcommand(server):
+    """The operator contract is `fpshot key create --data-dir DIR [--new-account NAME] --json`."""
+    import json
+    import subprocess
+
+    from harness_server import clean_env, fpshot_bin
+
+    cmd = [fpshot_bin(), "key", "create", "--data-dir", server.data_dir, "--new-account", "contract", "--json"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=clean_env(), stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, f"{' '.join(cmd)} exited {r.returncode}: {r.stderr}"
+    out = json.loads(r.stdout)
+    assert set(out) >= {"AccessKeyId", "AccessKeySecret", "AccountId"}
 
 
 def test_key_list_json_shape(server):

@@ -1,0 +1,84 @@
+"""Durability of the job runtime (issue 3): `kill -9` of the server while delete jobs run, then a
+restart on the same data dir, and every accepted job finishes exactly once."""
+
+import time
+
+from expect import wait_for
+from fpdb_helpers import create_active_db, paused_pipeline, query_jobs, resume
+from harness_clients import make_client
+from harness_sign import v1_request
+
+JOBS = 600
+LIBRARIES = 4
+CHUNK = 50  # QueryFpDBDeleteJobList ids per call (fpshot accepts up to 100)
+
+
+def submit_raw(srv, key, db_id, pipeline_id, i):
+    """Submit by hand-signed V1 requests (fast, independent of SDK connection handling), waiting
+    out the per-account QPS limit like a well-behaved bulk client."""
+    params = {"FpDBId": db_id, "DelType": "Purge", "PipelineId": pipeline_id, "UserData": f"job-{i}"}
+    for _ in range(200):
+        resp, _ = v1_request(srv.port, "SubmitFpDBDeleteJob", key.id, key.secret, params)
+        if resp.status == 200:
+            return resp.json()["JobId"]
+        assert resp.json()["Code"].startswith("Throttling"), resp
+        time.sleep(int(resp.headers.get("x-acs-retry-after", "50")) / 1000)
+    raise AssertionError(f"job {i} still throttled after 200 tries")
+
+
+def statuses(client, ids):
+    """Every job's (Id, Status, UserData) by chunks; asserts every id comes back once."""
+    seen = []
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i : i + CHUNK]
+        _, jobs, missing = query_jobs(client, chunk, patient=True)
+        assert missing == [], f"accepted jobs lost: {missing}"
+        assert [j["Id"] for j in jobs] == chunk, "each job exactly once, in the order asked"
+        seen += jobs
+    return seen
+
+
+def test_kill9_while_jobs_run_then_every_job_finishes_once(own_server):
+    srv = own_server
+    key = srv.new_account()
+    c = make_client("sdk6_v3", srv.endpoint, key)
+    dbs = [create_active_db(c)["FpDBId"] for _ in range(LIBRARIES)]
+    p = paused_pipeline(c)
+    ids = [submit_raw(srv, key, dbs[i % LIBRARIES], p["Id"], i) for i in range(JOBS)]
+    assert len(set(ids)) == JOBS
+
+    before = statuses(c, ids)
+    assert {j["Status"] for j in before} == {"Queuing"}, "the paused pipeline held every job"
+
+    # Resume, then kill -9 twice mid-run, restarting on the same data dir each time.
+    resume(c, p)
+    for round_ in range(2):
+        time.sleep(0.05)
+        srv.kill9()
+        srv.start()
+        c = make_client("sdk6_v3", srv.endpoint, key)
+        if round_ == 0:
+            unfinished = [j for j in statuses(c, ids) if j["Status"] in ("Queuing", "Analyzing")]
+            assert unfinished, f"all {JOBS} jobs finished before the kill: raise JOBS so the kill lands mid-run"
+
+    def all_done():
+        jobs = statuses(c, ids)
+        return jobs if all(j["Status"] in ("Success", "Fail") for j in jobs) else None
+
+    final = wait_for(all_done, timeout=180, interval=0.5, what=f"all {JOBS} jobs finished after kill -9")
+    failed = [j for j in final if j["Status"] != "Success"]
+    assert failed == [], f"{len(failed)} jobs did not succeed, e.g. {failed[:3]}"
+    assert [j["UserData"] for j in final] == [f"job-{i}" for i in range(JOBS)]
+    assert all(j["PipelineId"] == p["Id"] for j in final)
+
+    _, newest, _ = query_jobs(c)
+    assert [j["Id"] for j in newest] == list(reversed(ids))[:20], "no duplicate or ghost jobs in the listing"
+
+    # The libraries survived their purges and the restarts.
+    body = c.call("ListFpShotDB", {"FpDBIds": ",".join(dbs)}).body
+    listed = body["FpShotDBList"]["FpShotDB"]
+    assert sorted(d["FpDBId"] for d in listed) == sorted(dbs)
+    wait_for(
+        lambda: all(d["Status"] == "active" for d in c.call("ListFpShotDB", {"FpDBIds": ",".join(dbs)}).body["FpShotDBList"]["FpShotDB"]),
+        what="purged libraries active again",
+    )
