@@ -3,6 +3,7 @@
 use crate::encode::{decode_form, is_form_content_type};
 use crate::params::Params;
 use crate::v3::{self, incomplete};
+use crate::verified::VerifiedRequest;
 use crate::{API_VERSION, TIMESTAMP_WINDOW, v1};
 use fpshot_types::{ApiError, Code, parse_utc};
 use http::{HeaderMap, HeaderName, Method};
@@ -169,80 +170,19 @@ impl UnverifiedRequest {
             .or_else(|| header_str(headers, &X_ACS_VERSION))
             .map(str::to_string);
 
-        let (proof, access_key_id, timestamp_raw, nonce) = if let Some(auth) =
-            v3_authorization(headers)
-        {
-            let auth = std::str::from_utf8(auth)
-                .map_err(|_| incomplete("The Authorization header is not valid text."))?;
-            let auth = v3::parse_authorization(auth)?;
-            if auth.credential.is_empty() {
-                return Err(missing_access_key_id());
+        let found = match v3_authorization(headers) {
+            Some(auth) => {
+                let query = canonical_query.unwrap_or_default();
+                v3_parts(auth, headers, query, body, action_from_header, form_body)?
             }
-            let signed: Vec<&str> = auth.signed_headers.split(';').collect();
-            let is_signed = |h: &str| signed.iter().any(|s| s.eq_ignore_ascii_case(h));
-            let mut must_sign = vec!["x-acs-date", "x-acs-signature-nonce"];
-            if action_from_header {
-                must_sign.push("x-acs-action");
-            }
-            if form_body {
-                must_sign.push("content-type");
-            }
-            if let Some(h) = must_sign.into_iter().find(|h| !is_signed(h)) {
-                return Err(incomplete(&format!(
-                    "The {h} header must be listed in SignedHeaders."
-                )));
-            }
-            let mut canonical_headers = Vec::with_capacity(512);
-            for name in signed.iter().filter(|n| !n.is_empty()) {
-                let lower = name.to_ascii_lowercase();
-                let values = headers.get_all(lower.as_str()).iter().map(|v| v.as_bytes());
-                v3::push_canonical_header(&mut canonical_headers, name, values);
-            }
-            let proof = Proof::V3 {
-                signature: auth.signature,
-                canonical_query: canonical_query.unwrap_or_default(),
-                canonical_headers,
-                signed_headers: auth.signed_headers,
-                payload_hash: v3::content_sha256(body),
-                payload_hash_header: header_str(headers, &X_ACS_CONTENT_SHA256).map(str::to_string),
-            };
-            let ts = header_str(headers, &X_ACS_DATE).map(|t| (t.to_string(), "x-acs-date"));
-            let nonce = header_str(headers, &X_ACS_SIGNATURE_NONCE).map(str::to_string);
-            (proof, auth.credential, ts, nonce)
-        } else {
-            let access_key_id = params
-                .get_nonempty("AccessKeyId")
-                .ok_or_else(missing_access_key_id)?
-                .to_string();
-            let signature = params
-                .remove("Signature")
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| {
-                    incomplete(
-                        "The Signature parameter (or an ACS3 Authorization header) is missing.",
-                    )
-                })?;
-            if let Some(m) = params.get_nonempty("SignatureMethod")
-                && !m.eq_ignore_ascii_case(v1::SIGNATURE_METHOD)
-            {
-                return Err(incomplete(&format!(
-                    "SignatureMethod {m} is not supported; use HMAC-SHA1."
-                )));
-            }
-            if let Some(v) = params.get_nonempty("SignatureVersion")
-                && v != v1::SIGNATURE_VERSION
-            {
-                return Err(incomplete(&format!(
-                    "SignatureVersion {v} is not supported; use 1.0."
-                )));
-            }
-            let ts = params
-                .get_nonempty("Timestamp")
-                .map(|t| (t.to_string(), "Timestamp"));
-            let nonce = params.get_nonempty("SignatureNonce").map(str::to_string);
-            (Proof::V1 { signature }, access_key_id, ts, nonce)
+            None => v1_parts(&mut params)?,
         };
-
+        let Parts {
+            proof,
+            access_key_id,
+            timestamp: timestamp_raw,
+            nonce,
+        } = found;
         let timestamp = match timestamp_raw {
             None => return Err(illegal_timestamp(None)),
             Some((raw, name)) => parse_utc(&raw).ok_or_else(|| illegal_timestamp(Some(name)))?,
@@ -383,6 +323,105 @@ impl UnverifiedRequest {
     }
 }
 
+/// What the two signature kinds contribute to an [`UnverifiedRequest`].
+struct Parts {
+    proof: Proof,
+    access_key_id: String,
+    /// The raw timestamp and the name it came under, for the error message.
+    timestamp: Option<(String, &'static str)>,
+    nonce: Option<String>,
+}
+
+/// V3: key id and signature from the Authorization header, timestamp and nonce from signed
+/// headers, and the canonical headers as received.
+fn v3_parts(
+    auth: &[u8],
+    headers: &HeaderMap,
+    canonical_query: String,
+    body: &[u8],
+    action_from_header: bool,
+    form_body: bool,
+) -> Result<Parts, ApiError> {
+    let auth = std::str::from_utf8(auth)
+        .map_err(|_| incomplete("The Authorization header is not valid text."))?;
+    let auth = v3::parse_authorization(auth)?;
+    if auth.credential.is_empty() {
+        return Err(missing_access_key_id());
+    }
+    let signed: Vec<&str> = auth.signed_headers.split(';').collect();
+    let is_signed = |h: &str| signed.iter().any(|s| s.eq_ignore_ascii_case(h));
+    // Headers whose values this request relies on must be covered by the signature.
+    let mut must_sign = vec!["x-acs-date", "x-acs-signature-nonce"];
+    if action_from_header {
+        must_sign.push("x-acs-action");
+    }
+    if form_body {
+        must_sign.push("content-type");
+    }
+    if let Some(h) = must_sign.into_iter().find(|h| !is_signed(h)) {
+        return Err(incomplete(&format!(
+            "The {h} header must be listed in SignedHeaders."
+        )));
+    }
+    let mut canonical_headers = Vec::with_capacity(512);
+    for name in signed.iter().filter(|n| !n.is_empty()) {
+        // `&str` lookups are case-insensitive; a name that is not a valid header name matches
+        // nothing and is signed with the empty value.
+        let values = headers.get_all(*name).iter().map(|v| v.as_bytes());
+        v3::push_canonical_header(&mut canonical_headers, name, values);
+    }
+    let proof = Proof::V3 {
+        signature: auth.signature,
+        canonical_query,
+        canonical_headers,
+        signed_headers: auth.signed_headers,
+        payload_hash: v3::content_sha256(body),
+        payload_hash_header: header_str(headers, &X_ACS_CONTENT_SHA256).map(str::to_string),
+    };
+    Ok(Parts {
+        proof,
+        access_key_id: auth.credential,
+        timestamp: header_str(headers, &X_ACS_DATE).map(|t| (t.to_string(), "x-acs-date")),
+        nonce: header_str(headers, &X_ACS_SIGNATURE_NONCE).map(str::to_string),
+    })
+}
+
+/// V1: everything from the (signed) parameters; `Signature` is taken out of them.
+fn v1_parts(params: &mut Params) -> Result<Parts, ApiError> {
+    let access_key_id = params
+        .get_nonempty("AccessKeyId")
+        .ok_or_else(missing_access_key_id)?
+        .to_string();
+    let signature = params
+        .remove("Signature")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            incomplete("The Signature parameter (or an ACS3 Authorization header) is missing.")
+        })?;
+    if let Some(m) = params.get_nonempty("SignatureMethod")
+        && !m.eq_ignore_ascii_case(v1::SIGNATURE_METHOD)
+    {
+        return Err(incomplete(&format!(
+            "SignatureMethod {m} is not supported; use HMAC-SHA1."
+        )));
+    }
+    if let Some(v) = params.get_nonempty("SignatureVersion")
+        && v != v1::SIGNATURE_VERSION
+    {
+        return Err(incomplete(&format!(
+            "SignatureVersion {v} is not supported; use 1.0."
+        )));
+    }
+    Ok(Parts {
+        proof: Proof::V1 { signature },
+        access_key_id,
+        timestamp: params
+            .get_nonempty("Timestamp")
+            .map(|t| (t.to_string(), "Timestamp")),
+        nonce: params.get_nonempty("SignatureNonce").map(str::to_string),
+    })
+}
+
 fn missing_access_key_id() -> ApiError {
     ApiError::new(
         Code::MissingAccessKeyId,
@@ -400,63 +439,6 @@ fn illegal_timestamp(malformed: Option<&str>) -> ApiError {
     ApiError::new(Code::IllegalTimestamp, message)
 }
 
-/// A request whose signature and timestamp held. Only obtainable through
-/// [`UnverifiedRequest::verify`], so an unverified request cannot reach a handler.
-#[derive(Debug, Clone)]
-pub struct VerifiedRequest {
-    access_key_id: String,
-    action: String,
-    nonce: String,
-    timestamp: OffsetDateTime,
-    kind: SignatureKind,
-    format: ResponseFormat,
-    params: Params,
-}
-
-impl VerifiedRequest {
-    pub fn access_key_id(&self) -> &str {
-        &self.access_key_id
-    }
-
-    pub fn action(&self) -> &str {
-        &self.action
-    }
-
-    /// `SignatureNonce` (V1) or `x-acs-signature-nonce` (V3).
-    pub fn nonce(&self) -> &str {
-        &self.nonce
-    }
-
-    /// `Timestamp` (V1) or `x-acs-date` (V3).
-    pub fn timestamp(&self) -> OffsetDateTime {
-        self.timestamp
-    }
-
-    /// Until when the nonce must be remembered: after this instant the timestamp check alone
-    /// refuses a replay (timestamp + window; the window applies both ways).
-    pub fn nonce_expires_at(&self) -> OffsetDateTime {
-        self.timestamp
-            .checked_add(TIMESTAMP_WINDOW)
-            .unwrap_or(self.timestamp)
-    }
-
-    pub fn kind(&self) -> SignatureKind {
-        self.kind
-    }
-
-    pub fn format(&self) -> ResponseFormat {
-        self.format
-    }
-
-    pub fn params(&self) -> &Params {
-        &self.params
-    }
-
-    pub fn into_params(self) -> Params {
-        self.params
-    }
-}
-
 #[cfg(test)]
 #[path = "request_test.rs"]
 mod tests;
@@ -464,3 +446,7 @@ mod tests;
 #[cfg(test)]
 #[path = "request_prop_test.rs"]
 mod prop_tests;
+
+#[cfg(test)]
+#[path = "request_v3_test.rs"]
+mod v3_tests;
