@@ -7,7 +7,7 @@
 //! per commit, which group commit amortizes.
 
 mod accounts;
-mod codec;
+pub(crate) mod codec;
 mod conn;
 mod fpdbs;
 mod jobs;
