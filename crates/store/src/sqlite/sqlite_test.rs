@@ -154,3 +154,50 @@ async fn absurd_leases_are_errors_not_panics() {
         1
     );
 }
+
+/// Writes that share a group transaction are isolated: a failing or panicking write leaves no
+/// trace, its neighbours commit, and the writer thread lives on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_write_does_not_spoil_its_batch() {
+    let s = std::sync::Arc::new(SqliteStore::open_in_memory().unwrap());
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.write(move |c| {
+                c.execute(
+                    "INSERT INTO accounts (id, name, created) VALUES (?1, 'x', 0)",
+                    [format!("acc-{i}")],
+                )
+                .map_err(codec::map_err)?;
+                match i % 3 {
+                    0 => Ok(()),
+                    1 => Err(StoreError::Conflict("on purpose".into())),
+                    _ => panic!("on purpose"),
+                }
+            })
+            .await
+        }));
+    }
+    for (i, task) in tasks.into_iter().enumerate() {
+        let r = task.await.unwrap();
+        match i % 3 {
+            0 => assert!(r.is_ok()),
+            1 => assert!(matches!(r, Err(StoreError::Conflict(_)))),
+            _ => assert!(matches!(r, Err(StoreError::Unavailable(_))), "{r:?}"),
+        }
+    }
+    assert_eq!(s.count_accounts().await.unwrap(), 20);
+    let ids: Vec<String> = s
+        .read(|c| {
+            let mut st = c.prepare("SELECT id FROM accounts").unwrap();
+            let rows = st.query_map([], |r| r.get(0)).unwrap();
+            Ok(rows.map(|r| r.unwrap()).collect())
+        })
+        .await
+        .unwrap();
+    assert!(
+        ids.iter()
+            .all(|id: &String| id[4..].parse::<usize>().unwrap() % 3 == 0)
+    );
+}
