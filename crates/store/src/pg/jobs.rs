@@ -2,6 +2,7 @@
 
 use super::PgStore;
 use super::codec::{self, JOB_COLS, is_unique_violation, map_err, to_ns};
+use crate::sqlite::RETENTION_CHUNK;
 use crate::{Job, JobKind, JobQueue, Lease, NewJob, Outcome, StoreError};
 use async_trait::async_trait;
 use fpshot_types::JobStatus;
@@ -278,17 +279,26 @@ impl JobQueue for PgStore {
         .await
     }
 
+    /// Deletes in chunks (short transactions, short locks), like the SQLite store.
     async fn delete_finished_before(&self, before: OffsetDateTime) -> Result<u64> {
-        self.timed(async {
-            let c = self.client().await?;
-            c.execute(
-                "DELETE FROM jobs WHERE finished IS NOT NULL AND finished < $1 \
-                 AND status IN ('Success', 'Fail')",
-                &[&to_ns(before)],
-            )
-            .await
-            .map_err(map_err)
-        })
-        .await
+        let mut total = 0u64;
+        loop {
+            let n = self
+                .timed(async {
+                    let c = self.client().await?;
+                    c.execute(
+                        "DELETE FROM jobs WHERE seq IN (SELECT seq FROM jobs \
+                         WHERE finished < $1 AND status IN ('Success', 'Fail') LIMIT $2)",
+                        &[&to_ns(before), &RETENTION_CHUNK],
+                    )
+                    .await
+                    .map_err(map_err)
+                })
+                .await?;
+            total += n;
+            if n < RETENTION_CHUNK as u64 {
+                return Ok(total);
+            }
+        }
     }
 }

@@ -201,3 +201,50 @@ async fn a_failing_write_does_not_spoil_its_batch() {
             .all(|id: &String| id[4..].parse::<usize>().unwrap() % 3 == 0)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_deletes_a_backlog_larger_than_one_chunk() {
+    let s = std::sync::Arc::new(SqliteStore::open_in_memory().unwrap());
+    let (a, p) = conformance::account_with_default(&*s).await;
+    let total = RETENTION_CHUNK as usize * 2 + 17;
+    let mut tasks = Vec::new();
+    for i in 0..total {
+        let (s, a, p) = (s.clone(), a.id.clone(), p.id.clone());
+        tasks.push(tokio::spawn(async move {
+            let job = conformance::new_job(&a, &p, crate::JobKind::FpShot, i as i64);
+            s.enqueue(job).await.unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let leases = s
+        .claim("w", conformance::t(0), Duration::from_secs(60), total + 1)
+        .await
+        .unwrap();
+    assert_eq!(leases.len(), total);
+    for l in &leases {
+        let ok = crate::Outcome::Success(serde_json::json!({}));
+        assert!(
+            s.complete(&l.job.id, "w", 1, ok, conformance::t(5))
+                .await
+                .unwrap()
+        );
+    }
+    let kept = s
+        .enqueue(conformance::new_job(
+            &a.id,
+            &p.id,
+            crate::JobKind::FpShot,
+            9,
+        ))
+        .await
+        .unwrap();
+    let deleted = s.delete_finished_before(conformance::t(6)).await.unwrap();
+    assert_eq!(deleted, total as u64);
+    let left = s
+        .recent_jobs(&a.id, crate::JobKind::FpShot, 10)
+        .await
+        .unwrap();
+    assert_eq!(left, vec![kept]);
+}
