@@ -14,6 +14,7 @@ mod jobs;
 mod migrate;
 mod pipelines;
 
+#[cfg(any(test, feature = "postgres"))]
 pub(crate) use jobs::RETENTION_CHUNK;
 pub use pipelines::{
     DEFAULT_PIPELINE_NAME, DEFAULT_PIPELINE_PRIORITY, DEFAULT_PIPELINE_QUOTA_ALLOCATE,
