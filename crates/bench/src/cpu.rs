@@ -33,9 +33,17 @@ pub fn snapshot() -> Snapshot {
         let name = head.split_once('(').map_or("", |(_, n)| n).to_string();
         let fields: Vec<&str> = rest.split_whitespace().collect();
         // utime and stime are fields 14 and 15 of stat; `rest` starts at field 3.
-        let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
         let secs = (ticks(11) + ticks(12)) / TICKS_PER_SEC;
-        out.insert(entry.file_name().to_string_lossy().into_owned(), (name, secs));
+        out.insert(
+            entry.file_name().to_string_lossy().into_owned(),
+            (name, secs),
+        );
     }
     Snapshot(out)
 }

@@ -33,7 +33,9 @@ impl Fixture {
     /// Must run inside the tokio runtime that will serve the store calls.
     pub async fn start(parent: Option<&Path>, sizing: Sizing) -> Result<Self> {
         let dir = match parent {
-            Some(p) => tempfile::Builder::new().prefix("fpshot-bench-").tempdir_in(p)?,
+            Some(p) => tempfile::Builder::new()
+                .prefix("fpshot-bench-")
+                .tempdir_in(p)?,
             None => tempfile::Builder::new().prefix("fpshot-bench-").tempdir()?,
         };
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("fpshot.db"))?);

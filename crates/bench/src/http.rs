@@ -233,7 +233,11 @@ pub fn run(args: HttpArgs) -> Result<()> {
                 used.server_us_per(sum.ok),
                 used.client_us_per(sum.ok),
                 load_line(),
-                if sum.exhausted { "  (pool ran out early)" } else { "" }
+                if sum.exhausted {
+                    "  (pool ran out early)"
+                } else {
+                    ""
+                }
             );
             let r = &mut rows[i];
             r.rate.push(sum.rate());
@@ -352,7 +356,9 @@ async fn setup(args: &HttpArgs) -> Result<(Fixture, Targets)> {
     let deadline = Instant::now() + Duration::from_secs(60);
     while probe.unfinished()? > 0 {
         if Instant::now() > deadline {
-            return Err(BenchError::Setup("the 25 delete jobs did not finish".into()));
+            return Err(BenchError::Setup(
+                "the 25 delete jobs did not finish".into(),
+            ));
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -365,7 +371,10 @@ async fn setup(args: &HttpArgs) -> Result<(Fixture, Targets)> {
         "/",
         axum::routing::any(|_body: Bytes| async {
             (
-                [(axum::http::header::CONTENT_TYPE, "application/json;charset=utf-8")],
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "application/json;charset=utf-8",
+                )],
                 BARE_BODY,
             )
         }),

@@ -209,7 +209,9 @@ async fn one_run(args: &JobsArgs, mode: &str, workers: usize) -> Result<Outcome>
     let deadline = Instant::now() + Duration::from_secs(600);
     while probe.unfinished()? > 0 {
         if Instant::now() > deadline {
-            return Err(BenchError::Setup("jobs did not finish within 10 minutes".into()));
+            return Err(BenchError::Setup(
+                "jobs did not finish within 10 minutes".into(),
+            ));
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }

@@ -209,7 +209,11 @@ pub async fn closed_loop(
     while let Some(p) = tasks.join_next().await {
         parts.push(p.map_err(|e| BenchError::Http(format!("load task: {e}")))?);
     }
-    Ok(merge(parts, start.elapsed(), exhausted.load(Ordering::Relaxed)))
+    Ok(merge(
+        parts,
+        start.elapsed(),
+        exhausted.load(Ordering::Relaxed),
+    ))
 }
 
 /// Open loop: request `i` is due at `start + i / rate`, sent on connection `i % conns` (as soon

@@ -5,6 +5,7 @@
 //! - `http`: signed request throughput and latency against the real server, next to a bare
 //!   axum endpoint, in one run; then a fixed-rate latency run.
 //! - `jobs`: the job runtime end to end (10,000 delete jobs submitted and finished).
+//! - `store`: the store calls behind those figures, one by one.
 
 mod cpu;
 mod error;
@@ -14,6 +15,7 @@ mod jobs;
 mod load;
 mod report;
 mod signing;
+mod store;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -38,6 +40,8 @@ enum Command {
     Http(http::HttpArgs),
     /// The job runtime end to end.
     Jobs(jobs::JobsArgs),
+    /// Store calls on the request and job paths, one by one.
+    Store(store::StoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => verify::run(a),
         Command::Http(a) => http::run(a),
         Command::Jobs(a) => jobs::run(a),
+        Command::Store(a) => store::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

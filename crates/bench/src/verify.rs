@@ -60,25 +60,23 @@ fn case(name: &'static str, req: Prepared, cred: &Credentials) -> Result<Case> {
         .verify("not-the-secret", fpshot_types::now_utc())
         .err()
         .ok_or_else(|| BenchError::Setup(format!("{name}: a wrong secret verified")))?;
-    let (string_to_sign, floor) = if let Some((_, sts)) = refusal
-        .message
-        .split_once("server string to sign is:")
-    {
-        (
-            sts.to_string(),
-            Floor::Sha1(format!("{}&", cred.secret).into_bytes()),
-        )
-    } else if let Some((_, rest)) = refusal.message.split_once("server StringToSign is [") {
-        (
-            rest.trim_end_matches(']').to_string(),
-            Floor::Sha256(cred.secret.clone().into_bytes()),
-        )
-    } else {
-        return Err(BenchError::Setup(format!(
-            "{name}: unexpected refusal {}",
-            refusal.message
-        )));
-    };
+    let (string_to_sign, floor) =
+        if let Some((_, sts)) = refusal.message.split_once("server string to sign is:") {
+            (
+                sts.to_string(),
+                Floor::Sha1(format!("{}&", cred.secret).into_bytes()),
+            )
+        } else if let Some((_, rest)) = refusal.message.split_once("server StringToSign is [") {
+            (
+                rest.trim_end_matches(']').to_string(),
+                Floor::Sha256(cred.secret.clone().into_bytes()),
+            )
+        } else {
+            return Err(BenchError::Setup(format!(
+                "{name}: unexpected refusal {}",
+                refusal.message
+            )));
+        };
     Ok(Case {
         name,
         req,
