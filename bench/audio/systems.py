@@ -92,11 +92,15 @@ def _f(x) -> float:
 
 def parse_fpshot_json(text: str) -> list[dict]:
     """`fpshot local query --json` prints the API's AudioFpShots structure (numbers as strings)."""
-    doc = json.loads(text)
-    shots = doc.get("FpShot", []) if isinstance(doc, dict) else []
+    doc = json.loads(text) if text.strip() else {}
+    if isinstance(doc, dict) and "AudioFpShots" in doc:  # the API's result group, if printed whole
+        doc = doc["AudioFpShots"] or {}
+    shots = doc.get("FpShot") or [] if isinstance(doc, dict) else []
+    shots = [shots] if isinstance(shots, dict) else shots
     matches = []
     for s in shots:
         slices = (s.get("FpShotSlices") or {}).get("FpShotSlice") or []
+        slices = [slices] if isinstance(slices, dict) else slices
         segs = []
         for sl in slices:
             i0, idur = _f(sl["Input"]["Start"]), _f(sl["Input"]["Duration"])
