@@ -20,6 +20,9 @@ NEGATIVE_GLOBS = [
     "/usr/share/games/asc/music/*.mp3",  # asc-music
     "/usr/share/games/frozen-bubble/snd/*.xm",  # fb-music-high (tracker module)
 ]
+# Not recordings: Wesnoth's silence.ogg is 10 s of digital silence (-91 dBFS RMS), a playlist
+# placeholder. As an entry it "matches" every quiet passage of every negative.
+EXCLUDE = {"silence"}
 # Formats sox cannot read are rendered once to WAV with ffmpeg (libopenmpt for modules).
 NEEDS_RENDER = (".xm", ".mod", ".it", ".s3m")
 
@@ -60,7 +63,7 @@ def _tracks(pattern: str, cache_dir: str) -> list[Track]:
 
 def build(seed: int, quick: bool, holdout: int, cache_dir: str) -> tuple[list[Track], list[Track]]:
     """Returns (library, negatives). The split is a seeded shuffle of the Wesnoth tracks."""
-    wesnoth = _tracks(WESNOTH_GLOB, cache_dir)
+    wesnoth = [t for t in _tracks(WESNOTH_GLOB, cache_dir) if t.key not in EXCLUDE]
     if len(wesnoth) < 4:
         raise SystemExit(f"found {len(wesnoth)} Wesnoth tracks under {WESNOTH_GLOB}; "
                          "is wesnoth-1.16-music installed?")

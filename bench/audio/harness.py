@@ -54,7 +54,10 @@ def run_system(sysobj, library, qs, lib_seconds: float) -> dict:
         log(f"{sysobj.name}: n/a: {e}")
         res["na"] = str(e)
         return res
-    res["ingest"] = {"wall": c.wall, "cpu": c.cpu, "index_bytes": sysobj.index_bytes()}
+    res["ingest"] = {"wall": c.wall, "cpu": c.cpu, "index_bytes": sysobj.index_bytes(),
+                     "form": getattr(sysobj, "ingest_form", "")}
+    if hasattr(sysobj, "version"):
+        res["version"] = sysobj.version()
     log(f"{sysobj.name}: ingest {c.cpu:.1f} s CPU, {c.wall:.1f} s wall; querying {len(qs)}")
     answers = {}
     for i, q in enumerate(qs):

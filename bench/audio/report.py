@@ -159,6 +159,8 @@ def render(raw) -> str:
             continue
         sc = scored[s["name"]]
         extra = f"; {s['n_errors']} query errors, e.g. {s['errors'][:2]}" if s.get("n_errors") else ""
+        if s.get("version"):
+            extra += f"; `{s['version']}`, ingest by {s['ingest'].get('form', '?')}"
         ms = sc["max_neg_score"]
         cal = (f"; threshold calibrated in this run to ≤ {100 * max_fp:g} % false positives on these "
                f"negatives: {sc['threshold']:.3f}" if sc["threshold"] is not None else "")

@@ -55,6 +55,7 @@ class FpShot:
     def __init__(self, binary: str, workdir: str):
         self.bin = binary
         self.lib = os.path.join(workdir, "fpshot-lib")
+        self.ingest_form = "one `local add --key` per file"
         self.errors: list[str] = []
 
     def unavailable(self) -> str | None:
@@ -68,11 +69,35 @@ class FpShot:
     def ingest(self, library) -> None:
         shutil.rmtree(self.lib, ignore_errors=True)
         os.makedirs(self.lib)
+        helptext = subprocess.run([self.bin, "local", "add", "--help"], capture_output=True, text=True).stdout
+        if "folder" in helptext:
+            return self._ingest_folder(library)
         for t in library:
             out = subprocess.run([self.bin, "local", "add", "--lib", self.lib, "--key", t.key, t.path],
                                  capture_output=True, text=True, stdin=subprocess.DEVNULL)
             if out.returncode != 0:
                 raise RuntimeError(f"fpshot local add {t.key} failed: {out.stderr.strip()[:300]}")
+
+    def version(self) -> str:
+        out = subprocess.run([self.bin, "--version"], capture_output=True, text=True)
+        built = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(self.bin)))
+        return f"{out.stdout.strip()} (binary built {built})"
+
+    def _ingest_folder(self, library) -> None:
+        """The folder form (one process for the whole library; keys = file stems) on a folder of
+        symlinks named KEY.ext, since the library is a subset of the package's folder."""
+        src = self.lib + "-src"
+        shutil.rmtree(src, ignore_errors=True)
+        os.makedirs(src)
+        for t in library:
+            os.symlink(t.path, os.path.join(src, t.key + os.path.splitext(t.path)[1]))
+        out = subprocess.run([self.bin, "local", "add", "--lib", self.lib, src],
+                             capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        want = f"added {len(library)} of {len(library)} files"
+        if out.returncode != 0 or want not in out.stdout:
+            raise RuntimeError(f"fpshot local add (folder) did not add every file: "
+                               f"{(out.stdout + out.stderr).strip()[:400]}")
+        self.ingest_form = "folder"
 
     def index_bytes(self) -> int:
         return dir_bytes(self.lib)
