@@ -33,3 +33,15 @@ pub use index::{CompactStats, IndexStats, LibraryIndex, Options};
 /// Identifies one added entry. Ids are never reused within a library directory (a replaced
 /// key gets a new id), so an id found by a lookup never silently points at other content.
 pub type EntryId = u32;
+
+#[cfg(test)]
+#[path = "index_test.rs"]
+mod index_test;
+
+#[cfg(test)]
+#[path = "model_test.rs"]
+mod model_test;
+
+#[cfg(test)]
+#[path = "crash_test.rs"]
+mod crash_test;
