@@ -301,7 +301,7 @@ impl LibraryIndex {
         w.apply_add(id, key.to_owned(), postings.to_vec(), blob);
         self.publish(&w);
         if w.mem_postings >= self.opts.mem_postings_limit || w.mem.len() >= self.opts.mem_entries_limit {
-            self.maintain(&mut w);
+            self.maintain(w);
         }
         Ok(id)
     }

@@ -5,7 +5,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 
 use crate::EntryId;
 use crate::error::IndexError;
@@ -77,11 +77,13 @@ fn merge_segments(gen_dir: &Path, seq: u64, inputs: &[Arc<Segment>], dead: &Hash
 impl LibraryIndex {
     /// Flush (and, if enabled, merge) after an add crossed a threshold. The add itself is
     /// already durable in the log, so a failure here is recorded, not returned: the in-memory
-    /// segment stays and the next add retries.
-    pub(crate) fn maintain(&self, w: &mut Writer) {
-        let mut res = self.flush(w);
+    /// segment stays and the next add retries. The merge runs after the writer lock is
+    /// released, so other adds (and all lookups) go on meanwhile.
+    pub(crate) fn maintain(&self, mut w: MutexGuard<'_, Writer>) {
+        let mut res = self.flush(&mut w);
+        drop(w);
         if res.is_ok() && self.opts.auto_merge {
-            res = self.auto_merge(w);
+            res = self.auto_merge();
         }
         if let Ok(mut e) = self.last_error.lock() {
             *e = res.err().map(|e| e.to_string());
@@ -157,26 +159,47 @@ impl LibraryIndex {
 
     /// Binary-counter merging: merge the smallest segments while together they are at least
     /// as large as the next one, which keeps O(log n) segments and rewrites each posting
-    /// O(log n) times. Skipped while a `compact` runs.
-    fn auto_merge(&self, w: &mut Writer) -> Result<(), IndexError> {
+    /// O(log n) times. Skipped while another merge or a `compact` runs.
+    fn auto_merge(&self) -> Result<(), IndexError> {
         let Ok(_guard) = self.merging.try_lock() else { return Ok(()) };
-        let mut by_size = w.segments.clone();
-        by_size.sort_by_key(|s| Reverse(s.n_postings));
-        let mut take = 1usize;
-        let mut acc = by_size.last().map_or(0, |s| s.n_postings);
-        while take < by_size.len() && by_size[by_size.len() - take - 1].n_postings <= acc {
-            take += 1;
-            acc += by_size[by_size.len() - take].n_postings;
-        }
-        if take < 2 {
-            return Ok(());
-        }
-        let inputs = by_size.split_off(by_size.len() - take);
-        let seq = w.manifest.next_seg;
-        w.manifest.next_seg += 1;
-        let dead = Arc::clone(&w.dead);
-        let merged = merge_segments(&w.gen_dir, seq, &inputs, &dead)?;
-        self.install(w, w.generation, &inputs, merged).map(|_| ())
+        self.merge_picked(|segments, _| {
+            let mut by_size = segments.to_vec();
+            by_size.sort_by_key(|s| Reverse(s.n_postings));
+            let mut take = 1usize;
+            let mut acc = by_size.last().map_or(0, |s| s.n_postings);
+            while take < by_size.len() && by_size[by_size.len() - take - 1].n_postings <= acc {
+                take += 1;
+                acc += by_size[by_size.len() - take].n_postings;
+            }
+            (take >= 2).then(|| by_size.split_off(by_size.len() - take))
+        })
+        .map(|_| ())
+    }
+
+    /// Picks merge inputs under the writer lock, merges them without it, and installs the
+    /// result under it again. The caller holds `merging`. Returns the dropped entries and
+    /// postings, or `None` when nothing was merged (nothing picked, or a purge intervened).
+    fn merge_picked(
+        &self,
+        pick: impl FnOnce(&[Arc<Segment>], &HashSet<EntryId>) -> Option<Vec<Arc<Segment>>>,
+    ) -> Result<Option<(u64, u64)>, IndexError> {
+        let (generation, inputs, dead, seq, gen_dir) = {
+            let mut w = self.lock_writer();
+            let Some(inputs) = pick(&w.segments, &w.dead) else { return Ok(None) };
+            let seq = w.manifest.next_seg;
+            w.manifest.next_seg += 1;
+            (w.generation, inputs, Arc::clone(&w.dead), seq, w.gen_dir.clone())
+        };
+        let merged = match merge_segments(&gen_dir, seq, &inputs, &dead) {
+            Ok(m) => m,
+            // A purge meanwhile deleted the directory under the merge: nothing to merge.
+            Err(_) if self.lock_writer().generation != generation => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let dropped = (merged.dropped.len() as u64, merged.postings_dropped);
+        let mut w = self.lock_writer();
+        let installed = self.install(&mut w, generation, &inputs, merged)?;
+        Ok(installed.then_some(dropped))
     }
 
     /// Swaps merge inputs for their output in the manifest and the snapshot. `false` (and the
@@ -219,41 +242,33 @@ impl LibraryIndex {
     }
 
     /// Flushes, then merges all segments into one without tombstoned entries. The merge runs
-    /// without the writer lock: lookups and adds go on meanwhile (adds land in new segments).
+    /// without the writer lock: lookups and adds go on meanwhile (adds land in new segments,
+    /// removes meanwhile stay tombstones until the next compaction).
     pub fn compact(&self) -> Result<CompactStats, IndexError> {
         let _guard = self.merging.lock().unwrap_or_else(|p| p.into_inner());
-        let (generation, inputs, dead, seq, gen_dir) = {
+        let before = {
             let mut w = self.lock_writer();
             self.flush(&mut w)?;
-            let seq = w.manifest.next_seg;
-            w.manifest.next_seg += 1;
-            (w.generation, w.segments.clone(), Arc::clone(&w.dead), seq, w.gen_dir.clone())
+            w.segments.clone()
         };
-        let bytes_before: u64 = inputs.iter().map(|s| s.file_len()).sum();
+        let bytes_before: u64 = before.iter().map(|s| s.file_len()).sum();
         let mut stats = CompactStats {
-            segments_before: inputs.len() as u64,
-            segments_after: inputs.len() as u64,
+            segments_before: before.len() as u64,
+            segments_after: before.len() as u64,
             bytes_before,
             bytes_after: bytes_before,
             ..CompactStats::default()
         };
-        if inputs.len() < 2 && dead.is_empty() {
-            return Ok(stats);
-        }
-        let merged = match merge_segments(&gen_dir, seq, &inputs, &dead) {
-            Ok(m) => m,
-            // A purge meanwhile deleted the directory under the merge: nothing to compact.
-            Err(_) if self.lock_writer().generation != generation => return Ok(stats),
-            Err(e) => return Err(e),
-        };
-        let (dropped, pd) = (merged.dropped.len() as u64, merged.postings_dropped);
-        let bytes_after = merged.seg.as_ref().map_or(0, |s| s.file_len());
-        let mut w = self.lock_writer();
-        if self.install(&mut w, generation, &inputs, merged)? {
-            stats.segments_after = w.segments.len() as u64;
-            stats.entries_dropped = dropped;
-            stats.postings_dropped = pd;
-            stats.bytes_after = bytes_after;
+        // After the flush, every tombstone names an entry in a segment.
+        let picked = self.merge_picked(|segments, dead| {
+            (segments.len() > 1 || !dead.is_empty()).then(|| segments.to_vec())
+        })?;
+        if let Some((entries, postings)) = picked {
+            let snap = self.snap.load();
+            stats.segments_after = snap.segments.len() as u64;
+            stats.bytes_after = snap.segments.iter().map(|s| s.file_len()).sum();
+            stats.entries_dropped = entries;
+            stats.postings_dropped = postings;
         }
         Ok(stats)
     }
