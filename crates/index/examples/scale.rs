@@ -6,7 +6,7 @@
 //!     --hours 10,100,300 [--entry-minutes 3] [--dist uniform|landmark] [--queries 2000] \
 //!     [--blob-per-hour 120000] [--dir /path]
 
-#[path = "synth.rs"]
+#[path = "common/synth.rs"]
 mod synth;
 
 use std::sync::Arc;

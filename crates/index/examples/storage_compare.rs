@@ -5,7 +5,8 @@
 //!
 //! nice -n 10 cargo run --release -p fpshot-index --example storage_compare -- --hours 20
 
-#[path = "synth.rs"]
+#[path = "common/synth.rs"]
+#[allow(dead_code)] // shared with the scale example
 mod synth;
 
 use std::time::Instant;
@@ -13,7 +14,7 @@ use std::time::Instant;
 use fpshot_index::LibraryIndex;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use redb::{Database, ReadableDatabase, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use synth::{Dist, POSTINGS_PER_SEC};
 
 const POSTINGS: TableDefinition<(u32, u32, u32), ()> = TableDefinition::new("postings");
@@ -92,7 +93,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             txn.commit()?;
         }
-        db.compact()?;
+        db.compact(redb::CompactionMode::Balanced)?;
         let ingest_s = t.elapsed().as_secs_f64();
         let (mut lat, mut hits) = (Vec::new(), 0);
         let mut out: Vec<(u32, u32, u32)> = Vec::new();
