@@ -87,8 +87,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         blob_len,
         a.dir.display()
     );
-    println!("| hours | entries | postings | ingest h/s | ingest Mpost/s | segments | disk MB | MB/h | B/posting (excl. blobs) | RSS MiB (peak) | q p50 ms | q p95 ms | q p99 ms | hits/q |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| hours | entries | postings | ingest h/s | ingest Mpost/s | segments | disk MB | MB/h | B/posting (excl. blobs) | RSS peak MiB | heap MiB | q p50 ms | q p95 ms | q p99 ms | hits/q |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut n_entries = 0u64;
     let mut add_time = Duration::ZERO;
     for &h in &a.hours {
@@ -109,9 +109,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let hours = n_entries as f64 * per_entry_h;
         let blob_bytes = (blob_len as u64 * n_entries) as f64;
         let (lat, hits) = queries(&ix, &a, n_entries, a.queries, 7);
-        let (peak, _) = synth::rss_mib();
+        let (peak, anon) = synth::rss_mib();
         println!(
-            "| {:.0} | {} | {} | {:.1} | {:.2} | {} | {:.1} | {:.3} | {:.2} | {:.0} | {:.3} | {:.3} | {:.3} | {:.0} |",
+            "| {:.0} | {} | {} | {:.1} | {:.2} | {} | {:.1} | {:.3} | {:.2} | {:.0} | {:.0} | {:.3} | {:.3} | {:.3} | {:.0} |",
             hours,
             n_entries,
             st.postings,
@@ -122,6 +122,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             disk / 1e6 / hours,
             (disk - blob_bytes) / st.postings as f64,
             peak,
+            anon,
             synth::percentile(&lat, 0.5),
             synth::percentile(&lat, 0.95),
             synth::percentile(&lat, 0.99),

@@ -11,7 +11,7 @@ use crate::EntryId;
 use crate::error::IndexError;
 use crate::index::{CompactStats, LibraryIndex, MemEntry, Snapshot, Writer, init_generation};
 use crate::manifest::{self, gen_name, seg_name, wal_name};
-use crate::segment::{NewEntry, Segment, write_segment};
+use crate::segment::{NewEntry, Segment, mix, write_segment};
 use crate::wal::Wal;
 
 /// A merged segment, written but not yet installed.
@@ -102,7 +102,7 @@ impl LibraryIndex {
         if !live.is_empty() {
             let mut all: Vec<(u32, EntryId, u32)> = Vec::with_capacity(w.mem_postings);
             for e in &live {
-                all.extend(e.postings.iter().map(|&(h, t)| (h, e.id, t)));
+                all.extend(e.postings.iter().map(|&(h, t)| (mix(h), e.id, t)));
             }
             all.sort_unstable();
             let mut entries: Vec<NewEntry<'_>> = live

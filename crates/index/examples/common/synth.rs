@@ -55,7 +55,8 @@ pub fn blob(i: u64, len: usize) -> Vec<u8> {
     v
 }
 
-/// Peak and current resident memory of this process, in MiB.
+/// Peak resident memory and current anonymous (heap) resident memory of this process, in MiB.
+/// The difference is mostly mapped segment pages: page cache the kernel can reclaim.
 pub fn rss_mib() -> (f64, f64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
@@ -66,7 +67,7 @@ pub fn rss_mib() -> (f64, f64) {
             .and_then(|v| v.parse::<f64>().ok())
             .map_or(0.0, |kb| kb / 1024.0)
     };
-    (field("VmHWM:"), field("VmRSS:"))
+    (field("VmHWM:"), field("RssAnon:"))
 }
 
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
