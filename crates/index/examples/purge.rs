@@ -21,17 +21,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|i| argv.get(i + 1))
         .map(|v| v.split(',').filter_map(|h| h.parse().ok()).collect())
         .unwrap_or_else(|| vec![1, 10, 100]);
-    println!("| hours | postings | segments | disk MB | purge ms | old generation deleted after ms |");
+    println!(
+        "| hours | postings | segments | disk MB | purge ms | old generation deleted after ms |"
+    );
     println!("|---|---|---|---|---|---|");
     for h in hours {
-        let dir = std::env::temp_dir().join(format!("fpshot-index-purge-{}-{h}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("fpshot-index-purge-{}-{h}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let ix = LibraryIndex::open(&dir)?;
         for i in 0..h {
-            ix.add(&format!("hour-{i}"), &synth::postings(i, 3600, Dist::Uniform), &synth::blob(i, 120_000))?;
+            ix.add(
+                &format!("hour-{i}"),
+                &synth::postings(i, 3600, Dist::Uniform),
+                &synth::blob(i, 120_000),
+            )?;
         }
         let st = ix.stats();
-        let gens_before: Vec<_> = std::fs::read_dir(&dir)?.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        let gens_before: Vec<_> = std::fs::read_dir(&dir)?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
         let t = Instant::now();
         ix.purge()?;
         let purge = t.elapsed();

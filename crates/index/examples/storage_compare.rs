@@ -1,5 +1,6 @@
 //! Storage choice by benchmark: the hand-written memory-mapped segments of `LibraryIndex`
-//! against redb (a B-tree key-value store; key `(hash, entry, time)`), on the same synthetic
+//! against redb (B-tree, key `(hash, entry, time)`) and fjall (LSM-tree with LZ4, key the
+//! same 12 bytes big-endian), on the same synthetic
 //! library: ingest (one durable transaction per entry in both), bytes on disk, and latency
 //! of 10-second queries (200 hash lookups).
 //!
@@ -44,8 +45,18 @@ fn query_hashes(n_entries: u64, n: usize, dist: Dist) -> Vec<Vec<u32>> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let argv: Vec<String> = std::env::args().collect();
-    let hours: f64 = argv.iter().position(|a| a == "--hours").and_then(|i| argv.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(20.0);
-    let dist = argv.iter().position(|a| a == "--dist").and_then(|i| argv.get(i + 1)).and_then(|v| Dist::parse(v)).unwrap_or(Dist::Uniform);
+    let hours: f64 = argv
+        .iter()
+        .position(|a| a == "--hours")
+        .and_then(|i| argv.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20.0);
+    let dist = argv
+        .iter()
+        .position(|a| a == "--dist")
+        .and_then(|i| argv.get(i + 1))
+        .and_then(|v| Dist::parse(v))
+        .unwrap_or(Dist::Uniform);
     let n_entries = (hours * 3600.0 / f64::from(ENTRY_SECS)) as u64;
     let root = std::env::temp_dir().join(format!("fpshot-storage-compare-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
@@ -59,7 +70,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let ix = LibraryIndex::open(&dir)?;
         let t = Instant::now();
         for i in 0..n_entries {
-            ix.add(&format!("entry-{i:08}"), &synth::postings(i, ENTRY_SECS, dist), &synth::blob(i, BLOB_LEN))?;
+            ix.add(
+                &format!("entry-{i:08}"),
+                &synth::postings(i, ENTRY_SECS, dist),
+                &synth::blob(i, BLOB_LEN),
+            )?;
         }
         ix.compact()?; // both sides measured fully merged
         let ingest_s = t.elapsed().as_secs_f64();
@@ -72,7 +87,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             lat.push(t.elapsed().as_secs_f64() * 1e3);
             hits += out.len();
         }
-        rows.push(Row { name: "fpshot-index (mmap segments)", ingest_s, disk: synth::dir_bytes(&dir), lat, hits });
+        rows.push(Row {
+            name: "fpshot-index (mmap segments)",
+            ingest_s,
+            disk: synth::dir_bytes(&dir),
+            lat,
+            hits,
+        });
     }
 
     // redb.
@@ -112,11 +133,70 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             lat.push(t.elapsed().as_secs_f64() * 1e3);
             hits += out.len();
         }
-        rows.push(Row { name: "redb 5 (B-tree, key (hash,entry,time))", ingest_s, disk: std::fs::metadata(&path)?.len(), lat, hits });
+        rows.push(Row {
+            name: "redb 5 (B-tree, key (hash,entry,time))",
+            ingest_s,
+            disk: std::fs::metadata(&path)?.len(),
+            lat,
+            hits,
+        });
+    }
+
+    // fjall.
+    {
+        let path = root.join("fjall");
+        let db = fjall::Database::builder(&path).open()?;
+        let ks = db.keyspace("postings", fjall::KeyspaceCreateOptions::default)?;
+        let blobs = db.keyspace("blobs", fjall::KeyspaceCreateOptions::default)?;
+        let t = Instant::now();
+        for i in 0..n_entries {
+            let mut batch = db.batch();
+            for (h, time) in synth::postings(i, ENTRY_SECS, dist) {
+                let mut k = [0u8; 12];
+                k[..4].copy_from_slice(&h.to_be_bytes());
+                k[4..8].copy_from_slice(&(i as u32).to_be_bytes());
+                k[8..].copy_from_slice(&time.to_be_bytes());
+                batch.insert(&ks, k.to_vec(), Vec::new());
+            }
+            batch.insert(
+                &blobs,
+                (i as u32).to_be_bytes().to_vec(),
+                synth::blob(i, BLOB_LEN),
+            );
+            batch.commit()?;
+            db.persist(fjall::PersistMode::SyncData)?;
+        }
+        let ingest_s = t.elapsed().as_secs_f64();
+        let (mut lat, mut hits) = (Vec::new(), 0);
+        let mut out: Vec<(u32, u32, u32)> = Vec::new();
+        for q in &queries {
+            out.clear();
+            let t = Instant::now();
+            for (qi, &h) in q.iter().enumerate() {
+                for g in ks.prefix(h.to_be_bytes()) {
+                    let k = g.key()?;
+                    let e = u32::from_be_bytes([k[4], k[5], k[6], k[7]]);
+                    let time = u32::from_be_bytes([k[8], k[9], k[10], k[11]]);
+                    out.push((qi as u32, e, time));
+                }
+            }
+            lat.push(t.elapsed().as_secs_f64() * 1e3);
+            hits += out.len();
+        }
+        drop((ks, blobs, db));
+        rows.push(Row {
+            name: "fjall 3 (LSM, LZ4, key hash‖entry‖time)",
+            ingest_s,
+            disk: synth::dir_bytes(&path),
+            lat,
+            hits,
+        });
     }
 
     let postings = n_entries * u64::from(ENTRY_SECS * POSTINGS_PER_SEC);
-    println!("{hours} h, {n_entries} entries, {postings} postings, dist {dist:?}, blob {BLOB_LEN} B/entry");
+    println!(
+        "{hours} h, {n_entries} entries, {postings} postings, dist {dist:?}, blob {BLOB_LEN} B/entry"
+    );
     println!("| storage | ingest s (h/s) | disk MB | MB/h | q p50 ms | q p95 ms | hits/q |");
     println!("|---|---|---|---|---|---|---|");
     for r in &mut rows {

@@ -16,15 +16,25 @@ fn verify_prefix(ix: &LibraryIndex, posting_count: u32) -> u32 {
     let entries = ix.entries();
     for (n, (key, id)) in entries.iter().enumerate() {
         let i = n as u32;
-        assert_eq!(key, &format!("k{i}"), "entries must be a prefix of what was added");
-        assert_eq!(ix.blob(*id).unwrap().as_deref(), Some(blob_for(i).as_slice()));
+        assert_eq!(
+            key,
+            &format!("k{i}"),
+            "entries must be a prefix of what was added"
+        );
+        assert_eq!(
+            ix.blob(*id).unwrap().as_deref(),
+            Some(blob_for(i).as_slice())
+        );
         for (h, t) in postings_for(i, posting_count) {
             let mut v = Vec::new();
             ix.lookup(h, &mut v);
             assert!(v.contains(&(*id, t)), "posting ({h},{t}) of {key} missing");
         }
     }
-    assert_eq!(ix.stats().postings, entries.len() as u64 * u64::from(posting_count));
+    assert_eq!(
+        ix.stats().postings,
+        entries.len() as u64 * u64::from(posting_count)
+    );
     entries.len() as u32
 }
 
@@ -45,7 +55,8 @@ fn torn_log_record_leaves_whole_entry_or_nothing() {
     let three = std::fs::read(&wal).unwrap();
     assert_eq!(&three[..two.len()], &two[..]);
     // Every cut inside the third record, a few cuts a byte apart for speed in the blob.
-    let cuts = (two.len()..three.len()).filter(|c| c - two.len() < 200 || c % 97 == 0 || three.len() - c < 8);
+    let cuts = (two.len()..three.len())
+        .filter(|c| c - two.len() < 200 || c % 97 == 0 || three.len() - c < 8);
     for cut in cuts {
         std::fs::write(&wal, &three[..cut]).unwrap();
         let ix = LibraryIndex::open(dir.path()).unwrap();
@@ -75,11 +86,18 @@ const CHILD_POSTINGS: u32 = 60;
 #[test]
 #[ignore = "helper process for killed_mid_add_recovers_a_prefix"]
 fn crash_child_adder() {
-    let Some(dir) = std::env::var_os(CHILD_ENV) else { return };
+    let Some(dir) = std::env::var_os(CHILD_ENV) else {
+        return;
+    };
     let ix = LibraryIndex::open_with(std::path::Path::new(&dir), small_opts()).unwrap();
     let start = ix.entries().len() as u32;
     for i in start..start + 100_000 {
-        ix.add(&format!("k{i}"), &postings_for(i, CHILD_POSTINGS), &blob_for(i)).unwrap();
+        ix.add(
+            &format!("k{i}"),
+            &postings_for(i, CHILD_POSTINGS),
+            &blob_for(i),
+        )
+        .unwrap();
     }
 }
 
@@ -91,7 +109,13 @@ fn killed_mid_add_recovers_a_prefix() {
     let mut progressed = 0;
     for round in 0..5u64 {
         let mut child = Command::new(&exe)
-            .args(["crash_test::crash_child_adder", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+            .args([
+                "crash_test::crash_child_adder",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, dir.path())
             .stdout(std::process::Stdio::null())
             .spawn()
@@ -107,7 +131,10 @@ fn killed_mid_add_recovers_a_prefix() {
         }
         last = n;
     }
-    assert!(progressed >= 2, "the child must have been killed while adding, got {last} entries");
+    assert!(
+        progressed >= 2,
+        "the child must have been killed while adding, got {last} entries"
+    );
     // The recovered library still works.
     let ix = LibraryIndex::open_with(dir.path(), small_opts()).unwrap();
     ix.remove("k0").unwrap();

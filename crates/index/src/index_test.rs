@@ -5,7 +5,11 @@ use std::sync::Arc;
 use crate::{IndexError, LibraryIndex, Options};
 
 pub(crate) fn small_opts() -> Options {
-    Options { mem_postings_limit: 40, mem_entries_limit: 3, auto_merge: true }
+    Options {
+        mem_postings_limit: 40,
+        mem_entries_limit: 3,
+        auto_merge: true,
+    }
 }
 
 /// Deterministic postings for entry `i`: some shared hashes, some unique, some at the edges.
@@ -13,8 +17,8 @@ pub(crate) fn postings_for(i: u32, n: u32) -> Vec<(u32, u32)> {
     (0..n)
         .map(|j| {
             let h = match j % 4 {
-                0 => 7,                                          // shared by every entry
-                1 => u32::MAX - (j % 3),                         // top bucket edge
+                0 => 7,                                              // shared by every entry
+                1 => u32::MAX - (j % 3),                             // top bucket edge
                 _ => (i.wrapping_mul(2_654_435_761)) ^ (j * 40_503), // spread out
             };
             (h, j * 10 + i)
@@ -36,7 +40,14 @@ fn add_lookup_blob_key_survive_flush_merge_and_reopen() {
     {
         let ix = LibraryIndex::open_with(dir.path(), small_opts()).unwrap();
         for i in 0..10 {
-            ids.push(ix.add(&format!("k{i}"), &postings_for(i, 12), format!("blob{i}").as_bytes()).unwrap());
+            ids.push(
+                ix.add(
+                    &format!("k{i}"),
+                    &postings_for(i, 12),
+                    format!("blob{i}").as_bytes(),
+                )
+                .unwrap(),
+            );
         }
         assert!(ix.stats().segments >= 1, "small limits must have flushed");
         assert_eq!(ix.stats().entries, 10);
@@ -45,12 +56,19 @@ fn add_lookup_blob_key_survive_flush_merge_and_reopen() {
     let ix = LibraryIndex::open_with(dir.path(), small_opts()).unwrap();
     for (i, &id) in ids.iter().enumerate() {
         assert_eq!(ix.key(id).as_deref(), Some(format!("k{i}").as_str()));
-        assert_eq!(&*ix.blob(id).unwrap().unwrap(), format!("blob{i}").as_bytes());
+        assert_eq!(
+            &*ix.blob(id).unwrap().unwrap(),
+            format!("blob{i}").as_bytes()
+        );
     }
     let hits = look(&ix, 7);
     assert_eq!(hits.len(), 10 * 3, "hash 7 is in every entry 3 times");
     for (i, &id) in ids.iter().enumerate() {
-        let mut want: Vec<(u32, u32)> = postings_for(i as u32, 12).into_iter().filter(|p| p.0 == 7).map(|p| (id, p.1)).collect();
+        let mut want: Vec<(u32, u32)> = postings_for(i as u32, 12)
+            .into_iter()
+            .filter(|p| p.0 == 7)
+            .map(|p| (id, p.1))
+            .collect();
         want.sort_unstable();
         let got: Vec<_> = hits.iter().copied().filter(|h| h.0 == id).collect();
         assert_eq!(got, want);
@@ -80,10 +98,14 @@ fn replace_gives_new_id_and_hides_old() {
 #[test]
 fn remove_is_immediate_durable_and_compaction_reclaims() {
     let dir = tempfile::tempdir().unwrap();
-    let opts = Options { auto_merge: false, ..small_opts() };
+    let opts = Options {
+        auto_merge: false,
+        ..small_opts()
+    };
     let ix = LibraryIndex::open_with(dir.path(), opts.clone()).unwrap();
     for i in 0..9 {
-        ix.add(&format!("k{i}"), &postings_for(i, 20), &[i as u8; 1000]).unwrap();
+        ix.add(&format!("k{i}"), &postings_for(i, 20), &[i as u8; 1000])
+            .unwrap();
     }
     assert!(ix.remove("k3").unwrap());
     assert!(!ix.remove("k3").unwrap());
@@ -104,7 +126,10 @@ fn remove_is_immediate_durable_and_compaction_reclaims() {
     assert_eq!(look(&ix, 7).len(), 8 * 5);
     // Nothing left to do: a second compaction is a no-op.
     let c2 = ix.compact().unwrap();
-    assert_eq!((c2.segments_before, c2.segments_after, c2.entries_dropped), (1, 1, 0));
+    assert_eq!(
+        (c2.segments_before, c2.segments_after, c2.entries_dropped),
+        (1, 1, 0)
+    );
 }
 
 #[test]
@@ -113,7 +138,9 @@ fn purge_empties_keeps_counting_ids_and_deletes_old_generation() {
     let ix = LibraryIndex::open_with(dir.path(), small_opts()).unwrap();
     let mut last = 0;
     for i in 0..7 {
-        last = ix.add(&format!("k{i}"), &postings_for(i, 10), b"x").unwrap();
+        last = ix
+            .add(&format!("k{i}"), &postings_for(i, 10), b"x")
+            .unwrap();
     }
     ix.purge().unwrap();
     assert!(look(&ix, 7).is_empty());
@@ -139,7 +166,11 @@ fn lookup_many_matches_single_lookups() {
     for i in 0..8 {
         ix.add(&format!("k{i}"), &postings_for(i, 16), b"").unwrap();
     }
-    let hashes: Vec<u32> = postings_for(3, 16).iter().map(|p| p.0).chain([99, 7]).collect();
+    let hashes: Vec<u32> = postings_for(3, 16)
+        .iter()
+        .map(|p| p.0)
+        .chain([99, 7])
+        .collect();
     let mut many = Vec::new();
     ix.lookup_many(&hashes, &mut many);
     let mut single = Vec::new();
@@ -157,7 +188,10 @@ fn lookup_many_matches_single_lookups() {
 fn second_open_is_refused_while_locked() {
     let dir = tempfile::tempdir().unwrap();
     let _ix = LibraryIndex::open(dir.path()).unwrap();
-    assert!(matches!(LibraryIndex::open(dir.path()), Err(IndexError::Locked(_))));
+    assert!(matches!(
+        LibraryIndex::open(dir.path()),
+        Err(IndexError::Locked(_))
+    ));
 }
 
 #[test]
@@ -176,7 +210,8 @@ fn corrupt_segment_is_an_error_not_a_panic() {
     {
         let ix = LibraryIndex::open_with(dir.path(), small_opts()).unwrap();
         for i in 0..3 {
-            ix.add(&format!("k{i}"), &postings_for(i, 10), b"x").unwrap();
+            ix.add(&format!("k{i}"), &postings_for(i, 10), b"x")
+                .unwrap();
         }
         assert_eq!(ix.stats().segments, 1);
     }
@@ -184,7 +219,10 @@ fn corrupt_segment_is_an_error_not_a_panic() {
     let mut bytes = std::fs::read(&seg).unwrap();
     bytes[40] ^= 0xff; // buckets offset
     std::fs::write(&seg, &bytes).unwrap();
-    assert!(matches!(LibraryIndex::open(dir.path()), Err(IndexError::Corrupt { .. })));
+    assert!(matches!(
+        LibraryIndex::open(dir.path()),
+        Err(IndexError::Corrupt { .. })
+    ));
 }
 
 #[test]
@@ -194,7 +232,12 @@ fn orphan_files_of_an_interrupted_flush_are_removed() {
         let ix = LibraryIndex::open_with(dir.path(), small_opts()).unwrap();
         ix.add("a", &[(1, 1)], b"x").unwrap();
     }
-    let gen_dir = find_files(dir.path(), ".log").pop().unwrap().parent().unwrap().to_path_buf();
+    let gen_dir = find_files(dir.path(), ".log")
+        .pop()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
     std::fs::write(gen_dir.join("seg-00000099.seg"), b"half a segment").unwrap();
     std::fs::write(gen_dir.join("seg-00000100.tmp"), b"tmp").unwrap();
     let ix = LibraryIndex::open_with(dir.path(), small_opts()).unwrap();
@@ -211,7 +254,14 @@ fn readers_are_not_blocked_by_a_held_writer_lock() {
     let guard = ix.lock_writer(); // a writer in the middle of a long flush or merge
     let reader = {
         let ix = Arc::clone(&ix);
-        std::thread::spawn(move || (look(&ix, 5), ix.key(id), ix.blob(id).unwrap(), ix.stats().entries))
+        std::thread::spawn(move || {
+            (
+                look(&ix, 5),
+                ix.key(id),
+                ix.blob(id).unwrap(),
+                ix.stats().entries,
+            )
+        })
     };
     let (hits, key, blob, n) = reader.join().unwrap();
     drop(guard);

@@ -23,7 +23,12 @@ struct Merged {
 }
 
 /// Writes the live content of `inputs` as one new segment numbered `seq` in `gen_dir`.
-fn merge_segments(gen_dir: &Path, seq: u64, inputs: &[Arc<Segment>], dead: &HashSet<EntryId>) -> Result<Merged, IndexError> {
+fn merge_segments(
+    gen_dir: &Path,
+    seq: u64,
+    inputs: &[Arc<Segment>],
+    dead: &HashSet<EntryId>,
+) -> Result<Merged, IndexError> {
     let mut entries = Vec::new();
     let mut dropped = Vec::new();
     let (mut n_postings, mut postings_dropped) = (0u64, 0u64);
@@ -45,7 +50,11 @@ fn merge_segments(gen_dir: &Path, seq: u64, inputs: &[Arc<Segment>], dead: &Hash
         }
     }
     if entries.is_empty() {
-        return Ok(Merged { seg: None, dropped, postings_dropped });
+        return Ok(Merged {
+            seg: None,
+            dropped,
+            postings_dropped,
+        });
     }
     entries.sort_unstable_by_key(|e| e.id);
     // k-way merge of the sorted posting streams, dropping tombstoned entries.
@@ -70,8 +79,18 @@ fn merge_segments(gen_dir: &Path, seq: u64, inputs: &[Arc<Segment>], dead: &Hash
         }
     });
     let dest = gen_dir.join(seg_name(seq));
-    write_segment(&dest.with_extension("tmp"), &dest, n_postings, merged, &entries)?;
-    Ok(Merged { seg: Some(Segment::open(&dest, seq)?), dropped, postings_dropped })
+    write_segment(
+        &dest.with_extension("tmp"),
+        &dest,
+        n_postings,
+        merged,
+        &entries,
+    )?;
+    Ok(Merged {
+        seg: Some(Segment::open(&dest, seq)?),
+        dropped,
+        postings_dropped,
+    })
 }
 
 impl LibraryIndex {
@@ -97,7 +116,12 @@ impl LibraryIndex {
         }
         let mut m = w.manifest.clone();
         let mut segments = w.segments.clone();
-        let live: Vec<&MemEntry> = w.mem.iter().map(|m| &**m).filter(|m| !w.dead.contains(&m.id)).collect();
+        let live: Vec<&MemEntry> = w
+            .mem
+            .iter()
+            .map(|m| &**m)
+            .filter(|m| !w.dead.contains(&m.id))
+            .collect();
         let mut written = None;
         if !live.is_empty() {
             let mut all: Vec<(u32, EntryId, u32)> = Vec::with_capacity(w.mem_postings);
@@ -107,13 +131,24 @@ impl LibraryIndex {
             all.sort_unstable();
             let mut entries: Vec<NewEntry<'_>> = live
                 .iter()
-                .map(|e| NewEntry { id: e.id, n_postings: e.postings.len() as u32, key: e.key.as_bytes(), blob: &e.blob })
+                .map(|e| NewEntry {
+                    id: e.id,
+                    n_postings: e.postings.len() as u32,
+                    key: e.key.as_bytes(),
+                    blob: &e.blob,
+                })
                 .collect();
             entries.sort_unstable_by_key(|e| e.id);
             let seq = m.next_seg;
             m.next_seg += 1;
             let dest = w.gen_dir.join(seg_name(seq));
-            write_segment(&dest.with_extension("tmp"), &dest, all.len() as u64, all.into_iter().map(Ok), &entries)?;
+            write_segment(
+                &dest.with_extension("tmp"),
+                &dest,
+                all.len() as u64,
+                all.into_iter().map(Ok),
+                &entries,
+            )?;
             let seg = Arc::new(Segment::open(&dest, seq)?);
             segments.push(Arc::clone(&seg));
             m.segments.push(seq);
@@ -161,7 +196,9 @@ impl LibraryIndex {
     /// as large as the next one, which keeps O(log n) segments and rewrites each posting
     /// O(log n) times. Skipped while another merge or a `compact` runs.
     fn auto_merge(&self) -> Result<(), IndexError> {
-        let Ok(_guard) = self.merging.try_lock() else { return Ok(()) };
+        let Ok(_guard) = self.merging.try_lock() else {
+            return Ok(());
+        };
         self.merge_picked(|segments, _| {
             let mut by_size = segments.to_vec();
             by_size.sort_by_key(|s| Reverse(s.n_postings));
@@ -185,10 +222,18 @@ impl LibraryIndex {
     ) -> Result<Option<(u64, u64)>, IndexError> {
         let (generation, inputs, dead, seq, gen_dir) = {
             let mut w = self.lock_writer();
-            let Some(inputs) = pick(&w.segments, &w.dead) else { return Ok(None) };
+            let Some(inputs) = pick(&w.segments, &w.dead) else {
+                return Ok(None);
+            };
             let seq = w.manifest.next_seg;
             w.manifest.next_seg += 1;
-            (w.generation, inputs, Arc::clone(&w.dead), seq, w.gen_dir.clone())
+            (
+                w.generation,
+                inputs,
+                Arc::clone(&w.dead),
+                seq,
+                w.gen_dir.clone(),
+            )
         };
         let merged = match merge_segments(&gen_dir, seq, &inputs, &dead) {
             Ok(m) => m,
@@ -204,16 +249,29 @@ impl LibraryIndex {
 
     /// Swaps merge inputs for their output in the manifest and the snapshot. `false` (and the
     /// output deleted) when a purge happened meanwhile.
-    fn install(&self, w: &mut Writer, generation: u64, inputs: &[Arc<Segment>], merged: Merged) -> Result<bool, IndexError> {
+    fn install(
+        &self,
+        w: &mut Writer,
+        generation: u64,
+        inputs: &[Arc<Segment>],
+        merged: Merged,
+    ) -> Result<bool, IndexError> {
         let out_path = merged.seg.as_ref().map(|s| s.path.clone());
-        let still_there = inputs.iter().all(|i| w.segments.iter().any(|s| s.seq == i.seq));
+        let still_there = inputs
+            .iter()
+            .all(|i| w.segments.iter().any(|s| s.seq == i.seq));
         if w.generation != generation || !still_there {
             if let Some(p) = out_path {
                 let _ = std::fs::remove_file(p);
             }
             return Ok(false);
         }
-        let mut segments: Vec<Arc<Segment>> = w.segments.iter().filter(|s| !inputs.iter().any(|i| i.seq == s.seq)).cloned().collect();
+        let mut segments: Vec<Arc<Segment>> = w
+            .segments
+            .iter()
+            .filter(|s| !inputs.iter().any(|i| i.seq == s.seq))
+            .cloned()
+            .collect();
         if let Some(seg) = merged.seg {
             segments.push(Arc::new(seg));
         }

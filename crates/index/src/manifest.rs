@@ -35,14 +35,18 @@ pub(crate) struct Manifest {
 }
 
 pub(crate) fn fsync_dir(dir: &Path) -> Result<(), IndexError> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(IndexError::io(dir))
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(IndexError::io(dir))
 }
 
 /// Writes `bytes` to `path` atomically and durably.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IndexError> {
     let tmp = path.with_extension("tmp");
     let mut f = File::create(&tmp).map_err(IndexError::io(&tmp))?;
-    f.write_all(bytes).and_then(|()| f.sync_all()).map_err(IndexError::io(&tmp))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(IndexError::io(&tmp))?;
     std::fs::rename(&tmp, path).map_err(IndexError::io(path))?;
     if let Some(dir) = path.parent() {
         fsync_dir(dir)?;

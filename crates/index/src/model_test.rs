@@ -9,9 +9,17 @@ use crate::{LibraryIndex, Options};
 
 #[derive(Debug, Clone)]
 enum Op {
-    Add { key: u8, postings: Vec<(u32, u32)>, blob: Vec<u8> },
-    Remove { key: u8 },
-    Lookup { hash: u32 },
+    Add {
+        key: u8,
+        postings: Vec<(u32, u32)>,
+        blob: Vec<u8>,
+    },
+    Remove {
+        key: u8,
+    },
+    Lookup {
+        hash: u32,
+    },
     Compact,
     Purge,
     Reopen,
@@ -46,7 +54,11 @@ fn check_lookup(ix: &LibraryIndex, model: &Model, hash: u32) -> Result<(), TestC
     got.sort();
     let mut want: Vec<(String, u32)> = model
         .iter()
-        .flat_map(|(k, (p, _))| p.iter().filter(|p| p.0 == hash).map(move |p| (k.clone(), p.1)))
+        .flat_map(|(k, (p, _))| {
+            p.iter()
+                .filter(|p| p.0 == hash)
+                .map(move |p| (k.clone(), p.1))
+        })
         .collect();
     want.sort();
     prop_assert_eq!(got, want, "lookup of {}", hash);
@@ -67,7 +79,10 @@ fn check_all(ix: &LibraryIndex, model: &Model) -> Result<(), TestCaseError> {
     }
     let st = ix.stats();
     prop_assert_eq!(st.entries, model.len() as u64);
-    prop_assert_eq!(st.postings, model.values().map(|v| v.0.len() as u64).sum::<u64>());
+    prop_assert_eq!(
+        st.postings,
+        model.values().map(|v| v.0.len() as u64).sum::<u64>()
+    );
     for h in [0, 1, 5, 23, u32::MAX, 0x8000_0000] {
         check_lookup(ix, model, h)?;
     }

@@ -98,7 +98,12 @@ fn decode(payload: &[u8]) -> Option<WalOp> {
                 .collect();
             let n = c.u32()? as usize;
             let blob = c.take(n)?.to_vec();
-            WalOp::Add { id, key, postings, blob }
+            WalOp::Add {
+                id,
+                key,
+                postings,
+                blob,
+            }
         }
         REMOVE => WalOp::Remove { key: c.string()? },
         _ => return None,
@@ -116,7 +121,11 @@ impl Wal {
             .open(path)
             .map_err(IndexError::io(path))?;
         file.sync_all().map_err(IndexError::io(path))?;
-        Ok(Wal { path: path.to_path_buf(), file, len: 0 })
+        Ok(Wal {
+            path: path.to_path_buf(),
+            file,
+            len: 0,
+        })
     }
 
     /// Opens a log, returns its valid operations and cuts off a torn tail.
@@ -136,7 +145,9 @@ impl Wal {
             if len > MAX_RECORD {
                 break;
             }
-            let Some(payload) = bytes.get(pos + 8..pos + 8 + len as usize) else { break };
+            let Some(payload) = bytes.get(pos + 8..pos + 8 + len as usize) else {
+                break;
+            };
             if crc32fast::hash(payload) != crc {
                 break;
             }
@@ -148,7 +159,14 @@ impl Wal {
             file.set_len(pos as u64).map_err(IndexError::io(path))?;
             file.sync_all().map_err(IndexError::io(path))?;
         }
-        Ok((Wal { path: path.to_path_buf(), file, len: pos as u64 }, ops))
+        Ok((
+            Wal {
+                path: path.to_path_buf(),
+                file,
+                len: pos as u64,
+            },
+            ops,
+        ))
     }
 
     /// Appends one record and waits until it is on disk.
@@ -161,11 +179,17 @@ impl Wal {
         rec.extend_from_slice(&len.to_le_bytes());
         rec.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
         rec.extend_from_slice(payload);
-        let res = self.file.write_all(&rec).and_then(|()| self.file.sync_data());
+        let res = self
+            .file
+            .write_all(&rec)
+            .and_then(|()| self.file.sync_data());
         if let Err(e) = res {
             // Cut back whatever part of the record made it, so the log stays a clean prefix.
             let _ = self.file.set_len(self.len);
-            return Err(IndexError::Io { path: self.path.clone(), source: e });
+            return Err(IndexError::Io {
+                path: self.path.clone(),
+                source: e,
+            });
         }
         self.len += rec.len() as u64;
         Ok(())
