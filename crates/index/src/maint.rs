@@ -366,6 +366,14 @@ impl LibraryIndex {
     pub fn destroy(self) -> Result<(), IndexError> {
         let root = self.root.clone();
         drop(self);
-        std::fs::remove_dir_all(&root).map_err(IndexError::io(&root))
+        // A purge's background deletion may be removing an old generation at the same time.
+        let mut res = Ok(());
+        for _ in 0..3 {
+            res = std::fs::remove_dir_all(&root);
+            if res.is_ok() || !root.exists() {
+                return Ok(());
+            }
+        }
+        res.map_err(IndexError::io(&root))
     }
 }
