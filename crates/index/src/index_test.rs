@@ -321,7 +321,10 @@ fn concurrent_readers_see_whole_entries_through_maintenance() {
                     for (id, _) in v {
                         *per_id.entry(id).or_default() += 1;
                     }
-                    assert!(per_id.values().all(|&n| n == 3), "torn or duplicated entry: {per_id:?}");
+                    assert!(
+                        per_id.values().all(|&n| n == 3),
+                        "torn or duplicated entry: {per_id:?}"
+                    );
                     rounds += 1;
                 }
                 rounds
@@ -329,7 +332,8 @@ fn concurrent_readers_see_whole_entries_through_maintenance() {
         })
         .collect();
     for i in 0..60 {
-        ix.add(&format!("k{i}"), &postings_for(i, 12), b"b").unwrap();
+        ix.add(&format!("k{i}"), &postings_for(i, 12), b"b")
+            .unwrap();
         if i % 7 == 3 {
             ix.remove(&format!("k{}", i - 2)).unwrap();
         }

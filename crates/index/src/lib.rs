@@ -24,6 +24,7 @@ mod index;
 mod maint;
 mod manifest;
 mod segment;
+mod segwrite;
 mod varint;
 mod wal;
 

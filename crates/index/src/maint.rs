@@ -11,7 +11,8 @@ use crate::EntryId;
 use crate::error::IndexError;
 use crate::index::{CompactStats, LibraryIndex, MemEntry, Snapshot, Writer, init_generation};
 use crate::manifest::{self, gen_name, seg_name, wal_name};
-use crate::segment::{NewEntry, Segment, mix, write_segment};
+use crate::segment::{Segment, mix};
+use crate::segwrite::{NewEntry, write_segment};
 use crate::wal::Wal;
 
 /// A merged segment, written but not yet installed.
