@@ -20,7 +20,8 @@ pub struct Options {
     pub mem_postings_limit: usize,
     /// ... or this many entries (each is binary-searched separately by a lookup).
     pub mem_entries_limit: usize,
-    /// Merge segments of similar size after a flush (off: only [`LibraryIndex::compact`]).
+    /// Merge segments of similar size after a flush. Off: the owner calls
+    /// [`LibraryIndex::merge_step`] (e.g. on a background thread) or [`LibraryIndex::compact`].
     pub auto_merge: bool,
 }
 

@@ -103,7 +103,7 @@ impl LibraryIndex {
         let mut res = self.flush(&mut w);
         drop(w);
         if res.is_ok() && self.opts.auto_merge {
-            res = self.auto_merge();
+            res = self.merge_step().map(|_| ());
         }
         if let Ok(mut e) = self.last_error.lock() {
             *e = res.err().map(|e| e.to_string());
@@ -193,12 +193,17 @@ impl LibraryIndex {
         Ok(())
     }
 
-    /// Binary-counter merging: merge the smallest segments while together they are at least
-    /// as large as the next one, which keeps O(log n) segments and rewrites each posting
-    /// O(log n) times. Skipped while another merge or a `compact` runs.
-    fn auto_merge(&self) -> Result<(), IndexError> {
+    /// One step of binary-counter merging: merges the smallest segments while together they
+    /// are at least as large as the next one, which keeps O(log n) segments and rewrites each
+    /// posting O(log n) times. Runs after flushes when [`Options::auto_merge`] is on (in the
+    /// add that flushed, after it released the writer lock); with it off, call this from a
+    /// background thread. `true` if a merge happened; `false` if none was due or another
+    /// merge or a `compact` was running. Never blocks lookups.
+    ///
+    /// [`Options::auto_merge`]: crate::Options::auto_merge
+    pub fn merge_step(&self) -> Result<bool, IndexError> {
         let Ok(_guard) = self.merging.try_lock() else {
-            return Ok(());
+            return Ok(false);
         };
         self.merge_picked(|segments, _| {
             let mut by_size = segments.to_vec();
@@ -211,7 +216,7 @@ impl LibraryIndex {
             }
             (take >= 2).then(|| by_size.split_off(by_size.len() - take))
         })
-        .map(|_| ())
+        .map(|merged| merged.is_some())
     }
 
     /// Picks merge inputs under the writer lock, merges them without it, and installs the
