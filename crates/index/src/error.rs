@@ -21,7 +21,8 @@ pub enum IndexError {
     /// The caller passed something the format cannot hold (e.g. a key or blob over 4 GiB).
     #[error("invalid input: {0}")]
     InvalidInput(String),
-    /// The 32-bit entry id space is used up; a purge starts it over.
+    /// The 32-bit entry id space is used up (ids are never reused in a directory, not even
+    /// after a purge, so this takes 4 G adds); destroy the library and create it again.
     #[error("entry ids exhausted")]
     IdsExhausted,
 }

@@ -16,8 +16,10 @@
 //! ```
 //! Adds go to the log (fdatasync per add) and to an in-memory segment; when that grows past
 //! a threshold it is written as a sorted segment, and segments of similar size are merged
-//! (a binary-counter policy: O(log n) segments). Readers see immutable snapshots through
-//! `arc-swap`, so no writer, flush, merge or purge ever blocks a lookup.
+//! (a binary-counter policy: O(log n) segments; after the flushing add, or on the owner's
+//! thread through `merge_step` when `Options::auto_merge` is off). `compact` merges everything
+//! and drops removed entries. Readers see immutable snapshots through `arc-swap`, so no writer,
+//! flush, merge, compaction or purge ever blocks a lookup. Figures: `BENCHMARKS-index.md`.
 
 mod error;
 mod index;
