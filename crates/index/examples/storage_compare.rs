@@ -4,7 +4,8 @@
 //! library: ingest (one durable transaction per entry in both), bytes on disk, and latency
 //! of 10-second queries (200 hash lookups).
 //!
-//! nice -n 10 cargo run --release -p fpshot-index --example storage_compare -- --hours 20
+//! nice -n 10 cargo run --release -p fpshot-index --features storage-compare \
+//!     --example storage_compare -- --hours 20
 
 #[path = "common/synth.rs"]
 #[allow(dead_code)] // shared with the scale example
