@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 /// How a job run ended when it did not succeed.
 #[derive(Debug)]
@@ -102,7 +103,10 @@ impl Worker {
             }
             for lease in leases {
                 // Finish what was claimed even during shutdown: the leases are ours.
-                self.run_one(lease).await;
+                let span = tracing::info_span!("job", job_id = %lease.job.id, kind = lease.job.kind.as_str(), attempt = lease.attempt);
+                // `instrument`, not `span.enter()`: a guard held across awaits corrupts the
+                // subscriber's span stack when the task moves between threads.
+                self.run_one(lease).instrument(span).await;
             }
         }
         heartbeat.abort();
@@ -110,12 +114,11 @@ impl Worker {
 
     async fn run_one(&self, lease: Lease) {
         let Lease { job, attempt, .. } = lease;
-        let span = tracing::info_span!("job", job_id = %job.id, kind = job.kind.as_str(), attempt);
-        let _enter = span.enter();
         // A separate task, so that a panic inside a handler fails only this job.
         let engine = self.engine.clone();
         let run_job = job.clone();
-        let result = tokio::spawn(async move { engine.run_job(&run_job).await }).await;
+        let result =
+            tokio::spawn(async move { engine.run_job(&run_job).await }.in_current_span()).await;
         let store = self.engine.store();
         let now = now_utc();
         let written = match result {
