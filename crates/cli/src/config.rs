@@ -54,7 +54,8 @@ impl Settings {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading config file {}", path.display()))?;
-                toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))?
+                toml::from_str(&text)
+                    .with_context(|| format!("parsing config file {}", path.display()))?
             }
             None => Settings::default(),
         };
@@ -107,7 +108,10 @@ impl Settings {
             body_limit: self.body_limit_bytes,
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             host_id: self.host_id.clone(),
-            throttle: fpshot_server::ThrottleConfig { enabled: self.throttle, scale: self.throttle_scale },
+            throttle: fpshot_server::ThrottleConfig {
+                enabled: self.throttle,
+                scale: self.throttle_scale,
+            },
         }
     }
 }
@@ -118,11 +122,16 @@ mod tests {
 
     #[test]
     fn file_then_environment() {
-        let mut s: Settings = toml::from_str("listen = \"0.0.0.0:9000\"\nworkers = 2\n").expect("toml");
-        s.apply_env(|k| (k == "FPSHOT_WORKERS").then(|| "7".to_string())).expect("env");
+        let mut s: Settings =
+            toml::from_str("listen = \"0.0.0.0:9000\"\nworkers = 2\n").expect("toml");
+        s.apply_env(|k| (k == "FPSHOT_WORKERS").then(|| "7".to_string()))
+            .expect("env");
         assert_eq!(s.listen, "0.0.0.0:9000");
         assert_eq!(s.workers, 7);
-        assert!(s.apply_env(|k| (k == "FPSHOT_THROTTLE").then(|| "maybe".to_string())).is_err());
+        assert!(
+            s.apply_env(|k| (k == "FPSHOT_THROTTLE").then(|| "maybe".to_string()))
+                .is_err()
+        );
         assert!(toml::from_str::<Settings>("no_such_setting = 1").is_err());
     }
 }

@@ -10,7 +10,11 @@ use std::path::Path;
 pub const ROOT_KEY_FILE: &str = "root-access-key.json";
 
 fn random_alnum(n: usize) -> String {
-    rand::rng().sample_iter(&Alphanumeric).take(n).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(n)
+        .map(char::from)
+        .collect()
 }
 
 /// A new key pair in the shape Alibaba Cloud keys have (`LTAI…` id, 30-character secret).
@@ -31,7 +35,10 @@ pub fn key_json(k: &AccessKey) -> serde_json::Value {
 /// `FPSHOT_ACCESS_KEY_ID`/`FPSHOT_ACCESS_KEY_SECRET` when set, else generated, saved to the data
 /// dir (mode 0600) and printed once. Later starts add the key from the environment if it is new.
 pub async fn bootstrap_root(store: &dyn Store, data_dir: &Path) -> anyhow::Result<()> {
-    let from_env = match (std::env::var("FPSHOT_ACCESS_KEY_ID"), std::env::var("FPSHOT_ACCESS_KEY_SECRET")) {
+    let from_env = match (
+        std::env::var("FPSHOT_ACCESS_KEY_ID"),
+        std::env::var("FPSHOT_ACCESS_KEY_SECRET"),
+    ) {
         (Ok(id), Ok(secret)) if !id.is_empty() && !secret.is_empty() => Some((id, secret)),
         (Ok(_), Err(_)) | (Err(_), Ok(_)) => {
             bail!("set both FPSHOT_ACCESS_KEY_ID and FPSHOT_ACCESS_KEY_SECRET, or neither")
@@ -65,7 +72,12 @@ pub async fn bootstrap_root(store: &dyn Store, data_dir: &Path) -> anyhow::Resul
             }
             Some(_) => {}
             None => {
-                let root = store.list_keys().await?.into_iter().next().map(|k| k.account_id);
+                let root = store
+                    .list_keys()
+                    .await?
+                    .into_iter()
+                    .next()
+                    .map(|k| k.account_id);
                 let account = match root {
                     Some(a) => a,
                     None => store.create_account("root").await?.id,
@@ -82,7 +94,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(path).with_context(|| format!("writing {}", path.display()))?;
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
     f.write_all(bytes)?;
     f.sync_all()?;
     Ok(())
@@ -107,15 +121,25 @@ pub enum KeyCommand {
         json: bool,
     },
     /// Refuses a key's requests until it is enabled again.
-    Disable { key_id: String },
-    Enable { key_id: String },
+    Disable {
+        key_id: String,
+    },
+    Enable {
+        key_id: String,
+    },
     /// Removes a key for good.
-    Delete { key_id: String },
+    Delete {
+        key_id: String,
+    },
 }
 
 pub async fn run(store: &dyn Store, cmd: KeyCommand) -> anyhow::Result<()> {
     match cmd {
-        KeyCommand::Create { new_account, account, json } => {
+        KeyCommand::Create {
+            new_account,
+            account,
+            json,
+        } => {
             let account_id = match (new_account, account) {
                 (Some(name), _) => store.create_account(&name).await?.id,
                 (None, Some(id)) => match store.get_account(&id).await? {
@@ -132,7 +156,10 @@ pub async fn run(store: &dyn Store, cmd: KeyCommand) -> anyhow::Result<()> {
             if json {
                 println!("{}", key_json(&key));
             } else {
-                println!("AccessKeyId:     {}\nAccessKeySecret: {}\nAccountId:       {}", key.id, key.secret, key.account_id);
+                println!(
+                    "AccessKeyId:     {}\nAccessKeySecret: {}\nAccountId:       {}",
+                    key.id, key.secret, key.account_id
+                );
             }
         }
         KeyCommand::List { json } => {

@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "fpshot", version, about = "Self-hosted media fingerprint service speaking the Alibaba Cloud MPS FpShot API")]
+#[command(
+    name = "fpshot",
+    version,
+    about = "Self-hosted media fingerprint service speaking the Alibaba Cloud MPS FpShot API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -22,7 +26,12 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Manages AccessKey pairs in a data directory (works while the service runs).
     Key {
-        #[arg(long, default_value = "./fpshot-data", env = "FPSHOT_DATA_DIR")]
+        #[arg(
+            long,
+            global = true,
+            default_value = "./fpshot-data",
+            env = "FPSHOT_DATA_DIR"
+        )]
         data_dir: PathBuf,
         #[command(subcommand)]
         command: keys::KeyCommand,
@@ -36,7 +45,9 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Key { data_dir, command } => {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             rt.block_on(async {
                 let store = serve::open_store(&data_dir)?;
                 keys::run(store.as_ref(), command).await

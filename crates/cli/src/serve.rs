@@ -23,7 +23,8 @@ pub struct ServeArgs {
 }
 
 pub fn open_store(data_dir: &Path) -> anyhow::Result<Arc<dyn Store>> {
-    std::fs::create_dir_all(data_dir).with_context(|| format!("creating data dir {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating data dir {}", data_dir.display()))?;
     let store = SqliteStore::open(&data_dir.join("fpshot.db"))
         .with_context(|| format!("opening the store in {}", data_dir.display()))?;
     Ok(Arc::new(store))
@@ -32,7 +33,11 @@ pub fn open_store(data_dir: &Path) -> anyhow::Result<Arc<dyn Store>> {
 fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FPSHOT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();
     } else {
@@ -49,7 +54,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         settings.data_dir = d;
     }
     init_logging(&settings.log_format);
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(settings))
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve(settings))
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -57,22 +65,35 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     // One server per data directory: the lock lives as long as this process.
     let lock = std::fs::File::create(settings.data_dir.join("fpshot.lock"))?;
     lock.try_lock().map_err(|_| {
-        anyhow::anyhow!("another fpshot serve uses {} already", settings.data_dir.display())
+        anyhow::anyhow!(
+            "another fpshot serve uses {} already",
+            settings.data_dir.display()
+        )
     })?;
     crate::keys::bootstrap_root(store.as_ref(), &settings.data_dir).await?;
 
     let engine = Engine::new(store.clone(), settings.engine_config());
-    let accounts: Vec<String> = store.list_keys().await?.into_iter().map(|k| k.account_id).collect();
+    let accounts: Vec<String> = store
+        .list_keys()
+        .await?
+        .into_iter()
+        .map(|k| k.account_id)
+        .collect();
     if let Err(e) = engine.provision_pending_fpdbs(&accounts).await {
         tracing::warn!(error = %e, "provisioning libraries left offline failed");
     }
     let runtime = JobRuntime::start(engine.clone());
-    let app = fpshot_server::router(fpshot_server::AppState::new(engine, settings.server_config()));
+    let app = fpshot_server::router(fpshot_server::AppState::new(
+        engine,
+        settings.server_config(),
+    ));
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
     tracing::info!(listen = %listener.local_addr()?, data_dir = %settings.data_dir.display(), "fpshot serving");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     tracing::info!("HTTP server stopped; stopping the job runtime");
     runtime.shutdown(Duration::from_secs(10)).await;
     drop(lock);

@@ -24,11 +24,17 @@ pub enum EngineError {
 
 impl EngineError {
     pub fn invalid(param: &'static str, why: impl Into<String>) -> Self {
-        EngineError::Invalid { param, why: why.into() }
+        EngineError::Invalid {
+            param,
+            why: why.into(),
+        }
     }
 
     pub fn not_found(what: &'static str, id: impl Into<String>) -> Self {
-        EngineError::NotFound { what, id: id.into() }
+        EngineError::NotFound {
+            what,
+            id: id.into(),
+        }
     }
 
     /// True when a retry may succeed (the database or the disk was briefly unavailable).
@@ -50,7 +56,11 @@ impl EngineError {
                 format!("The resource \"{resource}\" quota has been used up (limit {limit})."),
             ),
             EngineError::Store(StoreError::QuotaExceeded { resource, limit }) => {
-                EngineError::Quota { resource, limit: *limit }.to_api()
+                EngineError::Quota {
+                    resource,
+                    limit: *limit,
+                }
+                .to_api()
             }
             EngineError::Store(StoreError::Unavailable(_)) => ApiError::unavailable(),
             EngineError::Store(_) | EngineError::Files(_) => ApiError::internal(),

@@ -26,27 +26,41 @@ pub struct ListFpShotDb {
 }
 
 impl Engine {
-    pub async fn create_fpshot_db(&self, account_id: &str, req: CreateFpShotDb) -> Result<FpDb, EngineError> {
+    pub async fn create_fpshot_db(
+        &self,
+        account_id: &str,
+        req: CreateFpShotDb,
+    ) -> Result<FpDb, EngineError> {
         if req.name.trim().is_empty() {
             return Err(EngineError::Missing("Name"));
         }
         if req.name.len() > 128 {
-            return Err(EngineError::invalid("Name", "It must be at most 128 bytes long."));
+            return Err(EngineError::invalid(
+                "Name",
+                "It must be at most 128 bytes long.",
+            ));
         }
         let model_id = match req.model_id {
             None => DEFAULT_MODEL,
             Some(v) => ModelId::from_int(v).ok_or_else(|| {
-                EngineError::invalid("ModelId", "Accepted values: 11 (text), 12 (video), 13 (audio), 14 (image).")
+                EngineError::invalid(
+                    "ModelId",
+                    "Accepted values: 11 (text), 12 (video), 13 (audio), 14 (image).",
+                )
             })?,
         };
         let config = req.config.unwrap_or_default();
         if !config.is_empty() {
-            serde_json::from_str::<serde_json::Value>(&config)
-                .map_err(|e| EngineError::invalid("Config", format!("It must be valid JSON: {e}.")))?;
+            serde_json::from_str::<serde_json::Value>(&config).map_err(|e| {
+                EngineError::invalid("Config", format!("It must be valid JSON: {e}."))
+            })?;
         }
         let description = req.description.unwrap_or_default();
         if description.len() > 1024 {
-            return Err(EngineError::invalid("Description", "It must be at most 1024 bytes long."));
+            return Err(EngineError::invalid(
+                "Description",
+                "It must be at most 1024 bytes long.",
+            ));
         }
         let db = FpDb {
             id: new_id(),
@@ -59,7 +73,10 @@ impl Engine {
             epoch: 0,
             created: now_utc(),
         };
-        let db = self.store().create_fpdb(db, self.config().fpdb_quota).await?;
+        let db = self
+            .store()
+            .create_fpdb(db, self.config().fpdb_quota)
+            .await?;
         // Storage is made after the answer, as MPS does: the library reads `offline` until then.
         let engine = self.clone();
         let id = db.id.clone();
@@ -78,7 +95,9 @@ impl Engine {
         tokio::task::spawn_blocking(move || files.create_epoch(&dir_id, epoch))
             .await
             .map_err(|e| EngineError::InvalidState(format!("provisioning task failed: {e}")))??;
-        self.store().set_fpdb_status(&id_owned, FpDbStatus::Active).await?;
+        self.store()
+            .set_fpdb_status(&id_owned, FpDbStatus::Active)
+            .await?;
         Ok(())
     }
 
@@ -87,7 +106,11 @@ impl Engine {
         for account in account_ids {
             for db in self.store().list_fpdbs(account, false).await? {
                 if db.status == FpDbStatus::Offline
-                    && self.store().unfinished_jobs_of_fpdb(&db.id).await?.is_empty()
+                    && self
+                        .store()
+                        .unfinished_jobs_of_fpdb(&db.id)
+                        .await?
+                        .is_empty()
                 {
                     self.provision_fpdb(&db.id, db.epoch).await?;
                 }
@@ -98,15 +121,29 @@ impl Engine {
 
     /// ListFpShotDB: by ids (at most 10; other accounts' ids count as unknown), or all of the
     /// caller's libraries that are not deleted when no ids are given.
-    pub async fn list_fpshot_db(&self, account_id: &str, ids: &[String]) -> Result<ListFpShotDb, EngineError> {
+    pub async fn list_fpshot_db(
+        &self,
+        account_id: &str,
+        ids: &[String],
+    ) -> Result<ListFpShotDb, EngineError> {
         if ids.is_empty() {
-            return Ok(ListFpShotDb { found: self.store().list_fpdbs(account_id, false).await?, non_exist: vec![] });
+            return Ok(ListFpShotDb {
+                found: self.store().list_fpdbs(account_id, false).await?,
+                non_exist: vec![],
+            });
         }
         if ids.len() > MAX_LIST_IDS {
-            return Err(EngineError::invalid("FpDBIds", format!("At most {MAX_LIST_IDS} ids are accepted.")));
+            return Err(EngineError::invalid(
+                "FpDBIds",
+                format!("At most {MAX_LIST_IDS} ids are accepted."),
+            ));
         }
         let found = self.store().get_fpdbs(account_id, ids).await?;
-        let non_exist = ids.iter().filter(|id| !found.iter().any(|d| &d.id == *id)).cloned().collect();
+        let non_exist = ids
+            .iter()
+            .filter(|id| !found.iter().any(|d| &d.id == *id))
+            .cloned()
+            .collect();
         Ok(ListFpShotDb { found, non_exist })
     }
 
@@ -120,7 +157,10 @@ impl Engine {
             .next()
             .ok_or_else(|| EngineError::not_found("FpDB", id))?;
         if db.status == FpDbStatus::Deleted {
-            return Err(EngineError::NotFound { what: "FpDB", id: format!("{id} (it has been deleted)") });
+            return Err(EngineError::NotFound {
+                what: "FpDB",
+                id: format!("{id} (it has been deleted)"),
+            });
         }
         Ok(db)
     }

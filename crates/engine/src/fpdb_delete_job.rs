@@ -41,7 +41,10 @@ pub(crate) fn check_user_data(user_data: Option<&str>) -> Result<(), EngineError
     match user_data {
         Some(u) if u.len() > MAX_USER_DATA => Err(EngineError::invalid(
             "UserData",
-            format!("It must be at most {MAX_USER_DATA} bytes long (it is {} bytes).", u.len()),
+            format!(
+                "It must be at most {MAX_USER_DATA} bytes long (it is {} bytes).",
+                u.len()
+            ),
         )),
         _ => Ok(()),
     }
@@ -57,7 +60,11 @@ pub fn del_type_of(job: &Job) -> DelType {
 }
 
 impl Engine {
-    pub async fn submit_fpdb_delete_job(&self, account_id: &str, req: SubmitFpDbDeleteJob) -> Result<Job, EngineError> {
+    pub async fn submit_fpdb_delete_job(
+        &self,
+        account_id: &str,
+        req: SubmitFpDbDeleteJob,
+    ) -> Result<Job, EngineError> {
         if req.fpdb_id.is_empty() {
             return Err(EngineError::Missing("FpDBId"));
         }
@@ -68,7 +75,9 @@ impl Engine {
         };
         check_user_data(req.user_data.as_deref())?;
         let db = self.live_fpdb(account_id, &req.fpdb_id).await?;
-        let pipeline = self.job_pipeline(account_id, req.pipeline_id.as_deref()).await?;
+        let pipeline = self
+            .job_pipeline(account_id, req.pipeline_id.as_deref())
+            .await?;
         let job = NewJob {
             id: new_id(),
             account_id: account_id.to_string(),
@@ -86,20 +95,43 @@ impl Engine {
 
     /// By ids (in the order asked, repeats and spaces already removed by the caller; unknown
     /// and other accounts' ids in `non_exist`), or the 20 most recent jobs, newest first.
-    pub async fn query_fpdb_delete_job_list(&self, account_id: &str, ids: &[String]) -> Result<FpDbDeleteJobList, EngineError> {
+    pub async fn query_fpdb_delete_job_list(
+        &self,
+        account_id: &str,
+        ids: &[String],
+    ) -> Result<FpDbDeleteJobList, EngineError> {
         if ids.is_empty() {
-            let jobs = self.store().recent_jobs(account_id, JobKind::FpDbDelete, RECENT_JOBS).await?;
-            return Ok(FpDbDeleteJobList { jobs, non_exist: vec![] });
+            let jobs = self
+                .store()
+                .recent_jobs(account_id, JobKind::FpDbDelete, RECENT_JOBS)
+                .await?;
+            return Ok(FpDbDeleteJobList {
+                jobs,
+                non_exist: vec![],
+            });
         }
         if ids.len() > MAX_QUERY_IDS {
-            return Err(EngineError::invalid("JobIds", format!("At most {MAX_QUERY_IDS} ids are accepted.")));
+            return Err(EngineError::invalid(
+                "JobIds",
+                format!("At most {MAX_QUERY_IDS} ids are accepted."),
+            ));
         }
-        let jobs = self.store().get_jobs(account_id, JobKind::FpDbDelete, ids).await?;
-        let non_exist = ids.iter().filter(|id| !jobs.iter().any(|j| &j.id == *id)).cloned().collect();
+        let jobs = self
+            .store()
+            .get_jobs(account_id, JobKind::FpDbDelete, ids)
+            .await?;
+        let non_exist = ids
+            .iter()
+            .filter(|id| !jobs.iter().any(|j| &j.id == *id))
+            .cloned()
+            .collect();
         Ok(FpDbDeleteJobList { jobs, non_exist })
     }
 
-    pub(crate) async fn run_fpdb_delete_job(&self, job: &Job) -> Result<serde_json::Value, RunError> {
+    pub(crate) async fn run_fpdb_delete_job(
+        &self,
+        job: &Job,
+    ) -> Result<serde_json::Value, RunError> {
         let fpdb_id = job.fpdb_id.clone().unwrap_or_default();
         let db = self
             .store()
@@ -116,12 +148,18 @@ impl Engine {
                 self.blocking_files(move |f| f.destroy(&fpdb_id)).await?;
                 return Ok(serde_json::json!({}));
             }
-            return Err(RunError::Fail(ApiError::not_found("FpDB", &format!("{fpdb_id} (it has been deleted)"))));
+            return Err(RunError::Fail(ApiError::not_found(
+                "FpDB",
+                &format!("{fpdb_id} (it has been deleted)"),
+            )));
         }
         match del_type {
             DelType::Purge => {
                 let store = self.store();
-                store.set_fpdb_status(&fpdb_id, FpDbStatus::Offline).await.map_err(transient)?;
+                store
+                    .set_fpdb_status(&fpdb_id, FpDbStatus::Offline)
+                    .await
+                    .map_err(transient)?;
                 let epoch = store.bump_fpdb_epoch(&fpdb_id).await.map_err(transient)?;
                 let id = fpdb_id.clone();
                 self.blocking_files(move |f| {
@@ -129,10 +167,16 @@ impl Engine {
                     f.remove_epochs_before(&id, epoch)
                 })
                 .await?;
-                store.set_fpdb_status(&fpdb_id, FpDbStatus::Active).await.map_err(transient)?;
+                store
+                    .set_fpdb_status(&fpdb_id, FpDbStatus::Active)
+                    .await
+                    .map_err(transient)?;
             }
             DelType::Delete => {
-                self.store().set_fpdb_status(&fpdb_id, FpDbStatus::Deleted).await.map_err(transient)?;
+                self.store()
+                    .set_fpdb_status(&fpdb_id, FpDbStatus::Deleted)
+                    .await
+                    .map_err(transient)?;
                 self.blocking_files(move |f| f.destroy(&fpdb_id)).await?;
             }
         }

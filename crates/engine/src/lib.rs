@@ -13,15 +13,18 @@ mod runtime;
 pub use config::EngineConfig;
 pub use error::EngineError;
 pub use fpdb::{CreateFpShotDb, ListFpShotDb};
+pub use fpdb_delete_job::del_type_of;
 pub use fpdb_delete_job::{FpDbDeleteJobList, SubmitFpDbDeleteJob};
 pub use library_files::LibraryFiles;
 pub use pipeline::{AddPipeline, UpdatePipeline};
-pub use fpdb_delete_job::del_type_of;
-pub use runtime::{JobRuntime, RunError};
+pub use runtime::{JobHandler, JobRuntime, RunError};
 
-use fpshot_store::Store;
+use fpshot_store::{JobKind, Store};
 use std::sync::Arc;
 use tokio::sync::Notify;
+
+/// The handler of each job kind.
+pub type Handlers = std::collections::HashMap<JobKind, Arc<dyn JobHandler>>;
 
 /// One engine per process; cheap to clone.
 #[derive(Clone)]
@@ -33,14 +36,38 @@ struct Inner {
     store: Arc<dyn Store>,
     config: EngineConfig,
     files: LibraryFiles,
+    handlers: Handlers,
     /// Woken whenever a job is enqueued or a pipeline resumes, so idle workers claim at once.
     wake: Notify,
 }
 
 impl Engine {
     pub fn new(store: Arc<dyn Store>, config: EngineConfig) -> Self {
+        Self::with_handlers(store, config, runtime::default_handlers())
+    }
+
+    /// An engine whose job kinds run with the given handlers (tests use it to inject faults).
+    pub fn with_handlers(store: Arc<dyn Store>, config: EngineConfig, handlers: Handlers) -> Self {
         let files = LibraryFiles::new(config.data_dir.join("index"));
-        Engine { inner: Arc::new(Inner { store, config, files, wake: Notify::new() }) }
+        let inner = Inner {
+            store,
+            config,
+            files,
+            handlers,
+            wake: Notify::new(),
+        };
+        Engine {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The built-in handler of each job kind, to extend or override with [`Engine::with_handlers`].
+    pub fn default_handlers() -> Handlers {
+        runtime::default_handlers()
+    }
+
+    pub(crate) fn handler(&self, kind: JobKind) -> Option<&Arc<dyn JobHandler>> {
+        self.inner.handlers.get(&kind)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -40,7 +40,11 @@ impl LibraryFiles {
         };
         for entry in entries {
             let entry = entry?;
-            let older = entry.file_name().to_str().and_then(|n| n.parse::<i64>().ok()).is_some_and(|e| e < keep);
+            let older = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<i64>().ok())
+                .is_some_and(|e| e < keep);
             if older {
                 remove_dir_if_exists(&entry.path())?;
             }

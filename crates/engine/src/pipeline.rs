@@ -52,25 +52,38 @@ fn check_name(name: &str) -> Result<(), EngineError> {
         return Err(EngineError::Missing("Name"));
     }
     if name.len() > 128 {
-        return Err(EngineError::invalid("Name", "It must be at most 128 bytes long."));
+        return Err(EngineError::invalid(
+            "Name",
+            "It must be at most 128 bytes long.",
+        ));
     }
     let first = name.chars().next().unwrap_or(' ');
     if !(first.is_alphanumeric()) {
-        return Err(EngineError::invalid("Name", "It must not start with a special character."));
+        return Err(EngineError::invalid(
+            "Name",
+            "It must not start with a special character.",
+        ));
     }
     Ok(())
 }
 
 /// `NotifyConfig` must be a JSON object whose known fields are strings.
 fn check_notify_config(raw: &str) -> Result<(), EngineError> {
-    let value: serde_json::Value = serde_json::from_str(raw)
-        .map_err(|e| EngineError::invalid("NotifyConfig", format!("It must be a JSON object: {e}.")))?;
+    let value: serde_json::Value = serde_json::from_str(raw).map_err(|e| {
+        EngineError::invalid("NotifyConfig", format!("It must be a JSON object: {e}."))
+    })?;
     let Some(obj) = value.as_object() else {
-        return Err(EngineError::invalid("NotifyConfig", "It must be a JSON object."));
+        return Err(EngineError::invalid(
+            "NotifyConfig",
+            "It must be a JSON object.",
+        ));
     };
     for field in ["Topic", "QueueName", "MqTopic", "MqTag"] {
         if obj.get(field).is_some_and(|v| !v.is_string()) {
-            return Err(EngineError::invalid("NotifyConfig", format!("{field} must be a string.")));
+            return Err(EngineError::invalid(
+                "NotifyConfig",
+                format!("{field} must be a string."),
+            ));
         }
     }
     Ok(())
@@ -84,19 +97,30 @@ fn check_json(param: &'static str, raw: &str) -> Result<(), EngineError> {
 
 fn check_priority(priority: Option<i64>) -> Result<(), EngineError> {
     match priority {
-        Some(p) if !PRIORITY_RANGE.contains(&p) => {
-            Err(EngineError::invalid("Priority", "It must be an integer from 1 to 10."))
-        }
+        Some(p) if !PRIORITY_RANGE.contains(&p) => Err(EngineError::invalid(
+            "Priority",
+            "It must be an integer from 1 to 10.",
+        )),
         _ => Ok(()),
     }
 }
 
 impl Engine {
-    pub async fn add_pipeline(&self, account_id: &str, req: AddPipeline) -> Result<Pipeline, EngineError> {
+    pub async fn add_pipeline(
+        &self,
+        account_id: &str,
+        req: AddPipeline,
+    ) -> Result<Pipeline, EngineError> {
         check_name(&req.name)?;
-        let speed = req.speed.filter(|s| !s.is_empty()).unwrap_or_else(|| "Standard".into());
+        let speed = req
+            .speed
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "Standard".into());
         if !SPEEDS.contains(&speed.as_str()) {
-            return Err(EngineError::invalid("Speed", format!("Accepted values: {}.", SPEEDS.join(", "))));
+            return Err(EngineError::invalid(
+                "Speed",
+                format!("Accepted values: {}.", SPEEDS.join(", ")),
+            ));
         }
         let speed_level = req.speed_level.unwrap_or(1);
         if !(1..=3).contains(&speed_level) {
@@ -123,7 +147,10 @@ impl Engine {
             is_default: false,
             created: now_utc(),
         };
-        Ok(self.store().create_pipeline(pipeline, self.config().pipeline_quota).await?)
+        Ok(self
+            .store()
+            .create_pipeline(pipeline, self.config().pipeline_quota)
+            .await?)
     }
 
     /// The account's pipelines among `ids` (in that order) and the ids that are not its own.
@@ -134,7 +161,11 @@ impl Engine {
     ) -> Result<(Vec<Pipeline>, Vec<String>), EngineError> {
         self.store().ensure_default_pipeline(account_id).await?;
         let found = self.store().get_pipelines(account_id, ids).await?;
-        let missing = ids.iter().filter(|id| !found.iter().any(|p| &p.id == *id)).cloned().collect();
+        let missing = ids
+            .iter()
+            .filter(|id| !found.iter().any(|p| &p.id == *id))
+            .cloned()
+            .collect();
         Ok((found, missing))
     }
 
@@ -147,10 +178,17 @@ impl Engine {
     ) -> Result<(u64, Vec<Pipeline>), EngineError> {
         self.store().ensure_default_pipeline(account_id).await?;
         let offset = page_number.saturating_sub(1).saturating_mul(page_size);
-        Ok(self.store().search_pipelines(account_id, state, offset, page_size).await?)
+        Ok(self
+            .store()
+            .search_pipelines(account_id, state, offset, page_size)
+            .await?)
     }
 
-    pub async fn update_pipeline(&self, account_id: &str, req: UpdatePipeline) -> Result<Pipeline, EngineError> {
+    pub async fn update_pipeline(
+        &self,
+        account_id: &str,
+        req: UpdatePipeline,
+    ) -> Result<Pipeline, EngineError> {
         check_name(&req.name)?;
         let state = PipelineState::parse(&req.state)
             .map_err(|_| EngineError::invalid("State", "Accepted values: Active, Paused."))?;
@@ -198,7 +236,11 @@ impl Engine {
 
     /// The pipeline a job goes to: the given one (which must be the account's), else the
     /// account's default pipeline.
-    pub(crate) async fn job_pipeline(&self, account_id: &str, pipeline_id: Option<&str>) -> Result<Pipeline, EngineError> {
+    pub(crate) async fn job_pipeline(
+        &self,
+        account_id: &str,
+        pipeline_id: Option<&str>,
+    ) -> Result<Pipeline, EngineError> {
         match pipeline_id.filter(|s| !s.is_empty()) {
             None => Ok(self.store().ensure_default_pipeline(account_id).await?),
             Some(id) => self

@@ -36,7 +36,11 @@ impl JobRuntime {
         let mut tasks = JoinSet::new();
         let process = fpshot_types::new_id();
         for n in 0..engine.config().workers.max(1) {
-            let worker = Worker { engine: engine.clone(), id: format!("{process}/{n}"), held: Arc::default() };
+            let worker = Worker {
+                engine: engine.clone(),
+                id: format!("{process}/{n}"),
+                held: Arc::default(),
+            };
             tasks.spawn(worker.run(rx.clone()));
         }
         tasks.spawn(reaper(engine.clone(), rx.clone()));
@@ -50,7 +54,9 @@ impl JobRuntime {
         let _ = self.shutdown.send(true);
         let all = async { while self.tasks.join_next().await.is_some() {} };
         if tokio::time::timeout(grace, all).await.is_err() {
-            tracing::warn!("job runtime did not stop within {grace:?}; unfinished jobs run again at next start");
+            tracing::warn!(
+                "job runtime did not stop within {grace:?}; unfinished jobs run again at next start"
+            );
             self.tasks.abort_all();
         }
     }
@@ -65,10 +71,19 @@ struct Worker {
 
 impl Worker {
     async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let heartbeat = tokio::spawn(heartbeat(self.engine.clone(), self.id.clone(), self.held.clone()));
+        let heartbeat = tokio::spawn(heartbeat(
+            self.engine.clone(),
+            self.id.clone(),
+            self.held.clone(),
+        ));
         while !*shutdown.borrow() {
             let cfg = self.engine.config();
-            let leases = match self.engine.store().claim(&self.id, now_utc(), cfg.lease, CLAIM_BATCH).await {
+            let leases = match self
+                .engine
+                .store()
+                .claim(&self.id, now_utc(), cfg.lease, CLAIM_BATCH)
+                .await
+            {
                 Ok(l) => l,
                 Err(e) => {
                     tracing::warn!(worker = %self.id, error = %e, "claiming jobs failed");
@@ -104,26 +119,49 @@ impl Worker {
         let store = self.engine.store();
         let now = now_utc();
         let written = match result {
-            Ok(Ok(value)) => store.complete(&job.id, &self.id, attempt, Outcome::Success(value), now).await,
-            Ok(Err(RunError::Fail(err))) => store.complete(&job.id, &self.id, attempt, fail(&err), now).await,
+            Ok(Ok(value)) => {
+                store
+                    .complete(&job.id, &self.id, attempt, Outcome::Success(value), now)
+                    .await
+            }
+            Ok(Err(RunError::Fail(err))) => {
+                store
+                    .complete(&job.id, &self.id, attempt, fail(&err), now)
+                    .await
+            }
             Ok(Err(RunError::Transient(why))) if attempt < self.engine.config().max_attempts => {
-                let backoff = Duration::from_millis(250u64.saturating_mul(1 << attempt.clamp(0, 8)));
+                let backoff =
+                    Duration::from_millis(250u64.saturating_mul(1 << attempt.clamp(0, 8)));
                 tracing::warn!(error = %why, ?backoff, "transient job error; retrying");
-                store.retry_later(&job.id, &self.id, attempt, now + backoff).await
+                store
+                    .retry_later(&job.id, &self.id, attempt, now + backoff)
+                    .await
             }
             Ok(Err(RunError::Transient(why))) => {
                 tracing::error!(error = %why, "job failed after {attempt} attempts");
-                store.complete(&job.id, &self.id, attempt, fail(&ApiError::unavailable()), now).await
+                store
+                    .complete(
+                        &job.id,
+                        &self.id,
+                        attempt,
+                        fail(&ApiError::unavailable()),
+                        now,
+                    )
+                    .await
             }
             Err(join) => {
                 tracing::error!(error = %join, "job handler panicked");
-                store.complete(&job.id, &self.id, attempt, fail(&ApiError::internal()), now).await
+                store
+                    .complete(&job.id, &self.id, attempt, fail(&ApiError::internal()), now)
+                    .await
             }
         };
         match written {
             Ok(true) => {}
             Ok(false) => tracing::warn!("job result discarded: a newer attempt owns the job"),
-            Err(e) => tracing::error!(error = %e, "recording the job result failed; the job runs again"),
+            Err(e) => {
+                tracing::error!(error = %e, "recording the job result failed; the job runs again")
+            }
         }
         if let Ok(mut held) = self.held.lock() {
             held.remove(&job.id);
@@ -132,7 +170,10 @@ impl Worker {
 }
 
 fn fail(err: &ApiError) -> Outcome {
-    Outcome::Fail { code: err.code.as_string(), message: err.message.clone() }
+    Outcome::Fail {
+        code: err.code.as_string(),
+        message: err.message.clone(),
+    }
 }
 
 /// Extends every lease a worker holds, three times per lease period.
@@ -146,7 +187,11 @@ async fn heartbeat(engine: Engine, worker: String, held: Arc<Mutex<HashMap<Strin
         };
         for (job_id, attempt) in jobs {
             let expires = now_utc() + lease;
-            if let Ok(false) = engine.store().heartbeat(&job_id, &worker, attempt, expires).await {
+            if let Ok(false) = engine
+                .store()
+                .heartbeat(&job_id, &worker, attempt, expires)
+                .await
+            {
                 tracing::warn!(job_id, "lease lost to a newer attempt");
             }
         }
@@ -156,9 +201,12 @@ async fn heartbeat(engine: Engine, worker: String, held: Arc<Mutex<HashMap<Strin
 /// Puts jobs of dead workers back in the queue.
 async fn reaper(engine: Engine, mut shutdown: watch::Receiver<bool>) {
     let lease = engine.config().lease;
-    // This process holds the data directory's lock, so every lease that exists at start belongs
-    // to a previous process of this node, which is gone: run those jobs again right away.
-    match engine.store().reap_expired(now_utc() + lease + Duration::from_secs(1)).await {
+    // This process holds the data directory's lock and the embedded store lives there, so every
+    // lease that exists at start belongs to a previous process, which is gone: run those jobs
+    // again right away, whatever lease it had. (A shared PostgreSQL store must scope this to
+    // the node's own workers instead.)
+    let every_lease = now_utc() + Duration::from_secs(100 * 365 * 24 * 3600);
+    match engine.store().reap_expired(every_lease).await {
         Ok(0) => {}
         Ok(n) => {
             tracing::info!(jobs = n, "jobs of a previous run queued again");
@@ -186,7 +234,11 @@ async fn reaper(engine: Engine, mut shutdown: watch::Receiver<bool>) {
 async fn cleaner(engine: Engine, mut shutdown: watch::Receiver<bool>) {
     loop {
         let now = now_utc();
-        if let Err(e) = engine.store().delete_finished_before(now - engine.config().job_retention).await {
+        if let Err(e) = engine
+            .store()
+            .delete_finished_before(now - engine.config().job_retention)
+            .await
+        {
             tracing::warn!(error = %e, "job retention cleanup failed");
         }
         if let Err(e) = engine.store().purge_expired_nonces(now).await {
@@ -199,14 +251,40 @@ async fn cleaner(engine: Engine, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
+/// Runs the jobs of one kind. Registered per kind on the engine; tests register their own to
+/// exercise the runtime (panics, transient errors) without real media.
+#[async_trait::async_trait]
+pub trait JobHandler: Send + Sync {
+    async fn run(&self, engine: &Engine, job: &Job) -> Result<serde_json::Value, RunError>;
+}
+
+struct FpDbDeleteHandler;
+
+#[async_trait::async_trait]
+impl JobHandler for FpDbDeleteHandler {
+    async fn run(&self, engine: &Engine, job: &Job) -> Result<serde_json::Value, RunError> {
+        engine.run_fpdb_delete_job(job).await
+    }
+}
+
+/// The handlers this server version has for each job kind.
+pub(crate) fn default_handlers() -> crate::Handlers {
+    let mut h = crate::Handlers::new();
+    h.insert(JobKind::FpDbDelete, Arc::new(FpDbDeleteHandler));
+    h
+}
+
 impl Engine {
-    /// Runs one job of any kind.
+    /// Runs one job with its kind's handler.
     pub(crate) async fn run_job(&self, job: &Job) -> Result<serde_json::Value, RunError> {
-        match job.kind {
-            JobKind::FpDbDelete => self.run_fpdb_delete_job(job).await,
-            other => Err(RunError::Fail(ApiError::new(
+        match self.handler(job.kind) {
+            Some(h) => h.run(self, job).await,
+            None => Err(RunError::Fail(ApiError::new(
                 fpshot_types::Code::InvalidState,
-                format!("Jobs of kind {} are not supported by this server version.", other.as_str()),
+                format!(
+                    "Jobs of kind {} are not supported by this server version.",
+                    job.kind.as_str()
+                ),
             ))),
         }
     }

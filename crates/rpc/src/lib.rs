@@ -18,6 +18,9 @@ mod v1;
 mod v3;
 mod xml;
 
+#[cfg(test)]
+mod test_support;
+
 pub use encode::{encode_query, percent_encode};
 pub use params::Params;
 pub use render::{

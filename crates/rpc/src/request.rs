@@ -445,3 +445,7 @@ impl VerifiedRequest {
 #[cfg(test)]
 #[path = "request_test.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "request_prop_test.rs"]
+mod prop_tests;

@@ -34,17 +34,22 @@ pub(crate) async fn rpc(
     body: Body,
 ) -> Response {
     let request_id = fpshot_rpc::new_request_id();
-    let span = tracing::info_span!("request", request_id = %request_id, action = tracing::field::Empty);
+    let span =
+        tracing::info_span!("request", request_id = %request_id, action = tracing::field::Empty);
     let started = Instant::now();
     let timeout = app.config.request_timeout;
     let work = handle(&app, &request_id, method, uri, headers, body);
-    let (format, result) = match tokio::time::timeout(timeout, work.instrument(span.clone())).await {
+    let (format, result) = match tokio::time::timeout(timeout, work.instrument(span.clone())).await
+    {
         Ok(r) => r,
         Err(_) => (
             ResponseFormat::Json,
             Err(ApiError::new(
                 Code::RequestTimeout,
-                format!("The request did not finish within {} s; retry it later.", timeout.as_secs()),
+                format!(
+                    "The request did not finish within {} s; retry it later.",
+                    timeout.as_secs()
+                ),
             )),
         ),
     };
@@ -59,11 +64,18 @@ pub(crate) async fn rpc(
             } else {
                 tracing::info!(code = %err.code, message = %err.message, "request refused");
             }
-            (fpshot_rpc::render_error(&err, &request_id, &app.config.host_id, format), retry)
+            (
+                fpshot_rpc::render_error(&err, &request_id, &app.config.host_id, format),
+                retry,
+            )
         }
     };
     span.in_scope(|| {
-        tracing::info!(status = rendered.status, elapsed_us = started.elapsed().as_micros() as u64, "done");
+        tracing::info!(
+            status = rendered.status,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "done"
+        );
     });
     respond(rendered, &request_id, retry_after)
 }
@@ -72,7 +84,10 @@ fn respond(rendered: Rendered, request_id: &str, retry_after_ms: Option<u64>) ->
     let status = StatusCode::from_u16(rendered.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (status, rendered.body).into_response();
     let h = resp.headers_mut();
-    h.insert("content-type", HeaderValue::from_static(rendered.content_type));
+    h.insert(
+        "content-type",
+        HeaderValue::from_static(rendered.content_type),
+    );
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert("x-acs-request-id", v);
     }
@@ -95,17 +110,23 @@ async fn handle(
         Err(e) => return (ResponseFormat::Json, Err(e)),
     };
     if method != Method::GET && method != Method::POST {
-        return (ResponseFormat::Json, Err(ApiError::new(
-            Code::InvalidActionNotFound,
-            "Specified api is not found, please check your url and method.",
-        )));
+        return (
+            ResponseFormat::Json,
+            Err(ApiError::new(
+                Code::InvalidActionNotFound,
+                "Specified api is not found, please check your url and method.",
+            )),
+        );
     }
     let unverified = match UnverifiedRequest::parse(&method, uri.query(), &headers, &body) {
         Ok(u) => u,
         Err(e) => return (ResponseFormat::Json, Err(e)),
     };
     let format = unverified.format();
-    (format, authenticate_and_run(app, request_id, unverified).await)
+    (
+        format,
+        authenticate_and_run(app, request_id, unverified).await,
+    )
 }
 
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
@@ -117,7 +138,11 @@ async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
     })
 }
 
-async fn authenticate_and_run(app: &AppState, request_id: &str, req: UnverifiedRequest) -> Result<Rendered, ApiError> {
+async fn authenticate_and_run(
+    app: &AppState,
+    request_id: &str,
+    req: UnverifiedRequest,
+) -> Result<Rendered, ApiError> {
     // The API must exist before anything else is looked at, as on Alibaba Cloud.
     let name = req.action().unwrap_or_default().to_string();
     if name.is_empty() {
@@ -125,24 +150,47 @@ async fn authenticate_and_run(app: &AppState, request_id: &str, req: UnverifiedR
     }
     tracing::Span::current().record("action", name.as_str());
     let action = Action::from_name(&name).ok_or_else(|| {
-        ApiError::new(Code::InvalidActionNotFound, "Specified api is not found, please check your url and method.")
+        ApiError::new(
+            Code::InvalidActionNotFound,
+            "Specified api is not found, please check your url and method.",
+        )
     })?;
     let (verified, key_account) = verify(app, req).await?;
     if !app.throttle.check(&key_account, action.name()) {
-        return Err(ApiError::new(Code::ThrottlingUser, "Request was denied due to user flow control."));
+        return Err(ApiError::new(
+            Code::ThrottlingUser,
+            "Request was denied due to user flow control.",
+        ));
     }
-    let body = action.run(&app.engine, &key_account, verified.params()).await?;
-    Ok(fpshot_rpc::render_success(action.name(), body, request_id, verified.format()))
+    let body = action
+        .run(&app.engine, &key_account, verified.params())
+        .await?;
+    Ok(fpshot_rpc::render_success(
+        action.name(),
+        body,
+        request_id,
+        verified.format(),
+    ))
 }
 
 /// Signature, timestamp window, then the nonce (only once the signature holds, so nobody can
 /// burn another client's nonces).
 /// Returns the verified request and the account that owns the key.
-async fn verify(app: &AppState, req: UnverifiedRequest) -> Result<(VerifiedRequest, String), ApiError> {
+async fn verify(
+    app: &AppState,
+    req: UnverifiedRequest,
+) -> Result<(VerifiedRequest, String), ApiError> {
     let store = app.engine.store();
-    let key = store.get_key(req.access_key_id()).await.map_err(store_error)?.ok_or_else(|| {
-        ApiError::new(Code::InvalidAccessKeyIdNotFound, "Specified access key is not found.")
-    })?;
+    let key = store
+        .get_key(req.access_key_id())
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| {
+            ApiError::new(
+                Code::InvalidAccessKeyIdNotFound,
+                "Specified access key is not found.",
+            )
+        })?;
     if !key.enabled {
         return Err(ApiError::new(
             Code::InvalidAccessKeyIdInactive,
@@ -156,7 +204,10 @@ async fn verify(app: &AppState, req: UnverifiedRequest) -> Result<(VerifiedReque
         .await
         .map_err(store_error)?;
     if !fresh {
-        return Err(ApiError::new(Code::SignatureNonceUsed, "Specified signature nonce was used already."));
+        return Err(ApiError::new(
+            Code::SignatureNonceUsed,
+            "Specified signature nonce was used already.",
+        ));
     }
     Ok((verified, key.account_id))
 }

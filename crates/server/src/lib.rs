@@ -46,7 +46,11 @@ pub struct AppState {
 impl AppState {
     pub fn new(engine: Engine, config: ServerConfig) -> Self {
         let throttle = Arc::new(throttle::Throttle::new(&config.throttle));
-        AppState { engine, config: Arc::new(config), throttle }
+        AppState {
+            engine,
+            config: Arc::new(config),
+            throttle,
+        }
     }
 }
 

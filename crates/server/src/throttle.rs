@@ -15,7 +15,10 @@ pub struct ThrottleConfig {
 
 impl Default for ThrottleConfig {
     fn default() -> Self {
-        ThrottleConfig { enabled: true, scale: 1 }
+        ThrottleConfig {
+            enabled: true,
+            scale: 1,
+        }
     }
 }
 
@@ -42,9 +45,15 @@ impl Throttle {
         let mut limiters = HashMap::new();
         for qps in LIMITS.iter().map(|(_, q)| *q).chain([DEFAULT_QPS]) {
             let per_second = NonZeroU32::new(qps.saturating_mul(scale)).unwrap_or(NonZeroU32::MIN);
-            limiters.entry(qps).or_insert_with(|| RateLimiter::keyed(Quota::per_second(per_second)));
+            limiters
+                .entry(qps)
+                .or_insert_with(|| RateLimiter::keyed(Quota::per_second(per_second)));
         }
-        Throttle { enabled: cfg.enabled, limiters, scale }
+        Throttle {
+            enabled: cfg.enabled,
+            limiters,
+            scale,
+        }
     }
 
     /// True when the account may make one more call of `action` now.
@@ -52,7 +61,10 @@ impl Throttle {
         if !self.enabled {
             return true;
         }
-        let qps = LIMITS.iter().find(|(a, _)| *a == action).map_or(DEFAULT_QPS, |(_, q)| *q);
+        let qps = LIMITS
+            .iter()
+            .find(|(a, _)| *a == action)
+            .map_or(DEFAULT_QPS, |(_, q)| *q);
         match self.limiters.get(&qps) {
             Some(l) => l.check_key(&format!("{account_id}/{action}")).is_ok(),
             None => true,
@@ -71,11 +83,22 @@ mod tests {
     #[test]
     fn limits_apply_per_account_and_action() {
         let t = Throttle::new(&ThrottleConfig::default());
-        let allowed = (0..150).filter(|_| t.check("a", "QueryFpDBDeleteJobList")).count();
+        let allowed = (0..150)
+            .filter(|_| t.check("a", "QueryFpDBDeleteJobList"))
+            .count();
         assert!((100..=101).contains(&allowed), "{allowed}");
-        assert!(t.check("b", "QueryFpDBDeleteJobList"), "other accounts are not affected");
-        assert!(t.check("a", "ListFpShotDB"), "other actions are not affected");
-        let off = Throttle::new(&ThrottleConfig { enabled: false, scale: 1 });
+        assert!(
+            t.check("b", "QueryFpDBDeleteJobList"),
+            "other accounts are not affected"
+        );
+        assert!(
+            t.check("a", "ListFpShotDB"),
+            "other actions are not affected"
+        );
+        let off = Throttle::new(&ThrottleConfig {
+            enabled: false,
+            scale: 1,
+        });
         assert!((0..1000).all(|_| off.check("a", "QueryFpDBDeleteJobList")));
     }
 }

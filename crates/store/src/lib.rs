@@ -2,6 +2,8 @@
 //! durable job queue, behind traits so that the embedded SQLite store and a PostgreSQL store can
 //! serve the same engine. Knows nothing of HTTP.
 
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 mod error;
 mod model;
 mod sqlite;
@@ -15,3 +17,7 @@ pub use sqlite::{
     default_pipeline,
 };
 pub use traits::*;
+
+#[cfg(test)]
+#[path = "job_model_test.rs"]
+mod job_model_test;

@@ -117,12 +117,18 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into() }
+        ApiError {
+            code,
+            message: message.into(),
+        }
     }
 
     /// `Missing<Name>` with POP's current wording.
     pub fn missing(param: &str) -> Self {
-        Self::new(Code::Missing(param.to_string()), format!("{param} is mandatory for this action."))
+        Self::new(
+            Code::Missing(param.to_string()),
+            format!("{param} is mandatory for this action."),
+        )
     }
 
     /// `InvalidParameter` naming the parameter and why.
@@ -161,12 +167,21 @@ mod tests {
 
     #[test]
     fn codes_and_statuses_follow_the_table() {
-        assert_eq!(ApiError::missing("FpDBId").code.as_string(), "MissingFpDBId");
+        assert_eq!(
+            ApiError::missing("FpDBId").code.as_string(),
+            "MissingFpDBId"
+        );
         assert_eq!(Code::InvalidActionNotFound.http_status(), 404);
-        assert_eq!(Code::InvalidAccessKeyIdNotFound.as_string(), "InvalidAccessKeyId.NotFound");
+        assert_eq!(
+            Code::InvalidAccessKeyIdNotFound.as_string(),
+            "InvalidAccessKeyId.NotFound"
+        );
         assert_eq!(Code::SignatureDoesNotMatch.http_status(), 400);
         assert_eq!(Code::InternalError.http_status(), 500);
-        assert_eq!(Code::QuotaExceeded("FpDB").as_string(), "QuotaExceeded.FpDB");
+        assert_eq!(
+            Code::QuotaExceeded("FpDB").as_string(),
+            "QuotaExceeded.FpDB"
+        );
         assert!(!Code::ServiceUnavailable.is_client_error());
     }
 }

@@ -8,7 +8,9 @@ pub fn new_id() -> String {
 
 /// True when `s` has the documented id shape (32 characters of `[0-9a-f]`).
 pub fn is_valid_id(s: &str) -> bool {
-    s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 32
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Splits a comma-separated id list as the SDKs send it (`a,b`), tolerating spaces, empty items

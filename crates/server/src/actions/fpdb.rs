@@ -5,7 +5,11 @@ use fpshot_engine::{CreateFpShotDb, Engine, EngineError};
 use fpshot_rpc::Params;
 use serde_json::{Value, json};
 
-pub(super) async fn create(engine: &Engine, account: &str, p: &Params) -> Result<Fields, EngineError> {
+pub(super) async fn create(
+    engine: &Engine,
+    account: &str,
+    p: &Params,
+) -> Result<Fields, EngineError> {
     let req = CreateFpShotDb {
         name: required(p, "Name")?,
         model_id: opt_int(p, "ModelId")?,
@@ -28,7 +32,11 @@ pub(super) async fn create(engine: &Engine, account: &str, p: &Params) -> Result
     Ok(f)
 }
 
-pub(super) async fn list(engine: &Engine, account: &str, p: &Params) -> Result<Fields, EngineError> {
+pub(super) async fn list(
+    engine: &Engine,
+    account: &str,
+    p: &Params,
+) -> Result<Fields, EngineError> {
     let ids = id_list(p, "FpDBIds");
     let answer = engine.list_fpshot_db(account, &ids).await?;
     let mut f = Fields::new();

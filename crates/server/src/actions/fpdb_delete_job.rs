@@ -7,7 +7,11 @@ use fpshot_store::Job;
 use fpshot_types::JobStatus;
 use serde_json::{Value, json};
 
-pub(super) async fn submit(engine: &Engine, account: &str, p: &Params) -> Result<Fields, EngineError> {
+pub(super) async fn submit(
+    engine: &Engine,
+    account: &str,
+    p: &Params,
+) -> Result<Fields, EngineError> {
     let req = SubmitFpDbDeleteJob {
         fpdb_id: required(p, "FpDBId")?,
         del_type: opt_string(p, "DelType"),
@@ -28,8 +32,14 @@ fn job_json(job: &Job) -> Value {
     o.insert("PipelineId".into(), json!(job.pipeline_id));
     o.insert("Status".into(), json!(job.status.as_str()));
     if job.status == JobStatus::Fail {
-        o.insert("Code".into(), json!(job.code.as_deref().unwrap_or("InternalError")));
-        o.insert("Message".into(), json!(job.message.as_deref().unwrap_or("")));
+        o.insert(
+            "Code".into(),
+            json!(job.code.as_deref().unwrap_or("InternalError")),
+        );
+        o.insert(
+            "Message".into(),
+            json!(job.message.as_deref().unwrap_or("")),
+        );
     }
     if let Some(u) = &job.user_data {
         o.insert("UserData".into(), json!(u));
@@ -41,7 +51,11 @@ fn job_json(job: &Job) -> Value {
     Value::Object(o)
 }
 
-pub(super) async fn query_list(engine: &Engine, account: &str, p: &Params) -> Result<Fields, EngineError> {
+pub(super) async fn query_list(
+    engine: &Engine,
+    account: &str,
+    p: &Params,
+) -> Result<Fields, EngineError> {
     let ids = id_list(p, "JobIds");
     let answer = engine.query_fpdb_delete_job_list(account, &ids).await?;
     let mut f = Fields::new();

@@ -61,7 +61,10 @@ impl Action {
             _ => {
                 return Err(ApiError::new(
                     Code::UnsupportedOperation,
-                    format!("The specified action is not supported: {} is not served by this fpshot version yet.", self.name()),
+                    format!(
+                        "The specified action is not supported: {} is not served by this fpshot version yet.",
+                        self.name()
+                    ),
                 ));
             }
         };
@@ -80,7 +83,9 @@ pub(crate) fn opt<'a>(p: &'a Params, name: &str) -> Option<&'a str> {
 }
 
 pub(crate) fn required(p: &Params, name: &'static str) -> Result<String, EngineError> {
-    opt(p, name).map(str::to_string).ok_or(EngineError::Missing(name))
+    opt(p, name)
+        .map(str::to_string)
+        .ok_or(EngineError::Missing(name))
 }
 
 pub(crate) fn opt_string(p: &Params, name: &str) -> Option<String> {
@@ -89,7 +94,11 @@ pub(crate) fn opt_string(p: &Params, name: &str) -> Option<String> {
 
 pub(crate) fn opt_int(p: &Params, name: &'static str) -> Result<Option<i64>, EngineError> {
     opt(p, name)
-        .map(|v| v.trim().parse::<i64>().map_err(|_| EngineError::invalid(name, "It must be an integer.")))
+        .map(|v| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| EngineError::invalid(name, "It must be an integer."))
+        })
         .transpose()
 }
 

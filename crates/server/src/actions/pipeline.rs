@@ -20,7 +20,13 @@ enum Shape {
 
 fn notify_config(raw: &str) -> Value {
     let parsed: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
-    let field = |name: &str| parsed.get(name).and_then(Value::as_str).unwrap_or("").to_string();
+    let field = |name: &str| {
+        parsed
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     json!({
         "Topic": field("Topic"),
         "QueueName": field("QueueName"),
@@ -79,52 +85,78 @@ pub(super) async fn add(engine: &Engine, account: &str, p: &Params) -> Result<Fi
     Ok(f)
 }
 
-pub(super) async fn query_list(engine: &Engine, account: &str, p: &Params) -> Result<Fields, EngineError> {
+pub(super) async fn query_list(
+    engine: &Engine,
+    account: &str,
+    p: &Params,
+) -> Result<Fields, EngineError> {
     let ids = id_list(p, "PipelineIds");
     if ids.is_empty() {
         return Err(EngineError::Missing("PipelineIds"));
     }
     if ids.len() > MAX_QUERY_IDS {
-        return Err(EngineError::invalid("PipelineIds", format!("At most {MAX_QUERY_IDS} ids are accepted.")));
+        return Err(EngineError::invalid(
+            "PipelineIds",
+            format!("At most {MAX_QUERY_IDS} ids are accepted."),
+        ));
     }
     let (found, missing) = engine.query_pipeline_list(account, &ids).await?;
     let mut f = Fields::new();
     if !missing.is_empty() {
         f.insert("NonExistPids".into(), string_list(missing));
     }
-    let list: Vec<Value> = found.iter().map(|p| pipeline_json(p, Shape::Query)).collect();
+    let list: Vec<Value> = found
+        .iter()
+        .map(|p| pipeline_json(p, Shape::Query))
+        .collect();
     f.insert("PipelineList".into(), json!({ "Pipeline": list }));
     Ok(f)
 }
 
-pub(super) async fn search(engine: &Engine, account: &str, p: &Params) -> Result<Fields, EngineError> {
-    let state = match opt(p, "State") {
-        None => None,
-        Some(s) if s.eq_ignore_ascii_case("All") => None,
-        Some(s) => Some(
-            PipelineState::parse(s)
-                .map_err(|_| EngineError::invalid("State", "Accepted values: All, Active, Paused."))?,
-        ),
-    };
+pub(super) async fn search(
+    engine: &Engine,
+    account: &str,
+    p: &Params,
+) -> Result<Fields, EngineError> {
+    let state =
+        match opt(p, "State") {
+            None => None,
+            Some(s) if s.eq_ignore_ascii_case("All") => None,
+            Some(s) => Some(PipelineState::parse(s).map_err(|_| {
+                EngineError::invalid("State", "Accepted values: All, Active, Paused.")
+            })?),
+        };
     let page_number = opt_int(p, "PageNumber")?.unwrap_or(1);
     let page_size = opt_int(p, "PageSize")?.unwrap_or(10);
     if page_number < 1 {
         return Err(EngineError::invalid("PageNumber", "It must be 1 or more."));
     }
     if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
-        return Err(EngineError::invalid("PageSize", format!("It must be from 1 to {MAX_PAGE_SIZE}.")));
+        return Err(EngineError::invalid(
+            "PageSize",
+            format!("It must be from 1 to {MAX_PAGE_SIZE}."),
+        ));
     }
-    let (total, page) = engine.search_pipeline(account, state, page_number as u64, page_size as u64).await?;
+    let (total, page) = engine
+        .search_pipeline(account, state, page_number as u64, page_size as u64)
+        .await?;
     let mut f = Fields::new();
     f.insert("TotalCount".into(), json!(total));
     f.insert("PageNumber".into(), json!(page_number));
     f.insert("PageSize".into(), json!(page_size));
-    let list: Vec<Value> = page.iter().map(|p| pipeline_json(p, Shape::Search)).collect();
+    let list: Vec<Value> = page
+        .iter()
+        .map(|p| pipeline_json(p, Shape::Search))
+        .collect();
     f.insert("PipelineList".into(), json!({ "Pipeline": list }));
     Ok(f)
 }
 
-pub(super) async fn update(engine: &Engine, account: &str, p: &Params) -> Result<Fields, EngineError> {
+pub(super) async fn update(
+    engine: &Engine,
+    account: &str,
+    p: &Params,
+) -> Result<Fields, EngineError> {
     let req = UpdatePipeline {
         pipeline_id: required(p, "PipelineId")?,
         name: required(p, "Name")?,
@@ -140,7 +172,11 @@ pub(super) async fn update(engine: &Engine, account: &str, p: &Params) -> Result
     Ok(f)
 }
 
-pub(super) async fn delete(engine: &Engine, account: &str, p: &Params) -> Result<Fields, EngineError> {
+pub(super) async fn delete(
+    engine: &Engine,
+    account: &str,
+    p: &Params,
+) -> Result<Fields, EngineError> {
     let id = required(p, "PipelineId")?;
     engine.delete_pipeline(account, &id).await?;
     let mut f = Fields::new();

@@ -5,6 +5,7 @@ use super::codec::{self, ACCOUNT_COLS, KEY_COLS, first, is_unique_violation, map
 use crate::{AccessKey, Account, AccountStore, NonceStore, StoreError};
 use async_trait::async_trait;
 use rusqlite::params;
+use std::sync::atomic::Ordering;
 use time::OffsetDateTime;
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -131,7 +132,8 @@ impl AccountStore for SqliteStore {
 impl NonceStore for SqliteStore {
     /// One small write through the group-committing writer: under load, all nonces that arrive
     /// while a commit runs share the next one, so the cost per request is a B-tree insert.
-    /// A nonce whose record has expired (but was not purged yet) may be used again.
+    /// Once a minute the same write also forgets expired nonces, so the table stays as small as
+    /// the replay window even if nobody calls `purge_expired_nonces`.
     async fn record_nonce(
         &self,
         key_id: &str,
@@ -139,15 +141,28 @@ impl NonceStore for SqliteStore {
         expires: OffsetDateTime,
     ) -> Result<bool> {
         let (key_id, nonce) = (key_id.to_string(), nonce.to_string());
-        let now = to_ns(OffsetDateTime::now_utc());
+        let now = OffsetDateTime::now_utc();
+        let last = self.nonce_purged_at.load(Ordering::Relaxed);
+        let purge = now.unix_timestamp() - last >= NONCE_PURGE_EVERY_SECS
+            && self
+                .nonce_purged_at
+                .compare_exchange(
+                    last,
+                    now.unix_timestamp(),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_ok();
         self.write(move |c| {
+            if purge {
+                delete_expired(c, now)?;
+            }
             let n = c
                 .prepare_cached(
                     "INSERT INTO nonces (key_id, nonce, expires) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT (key_id, nonce) DO UPDATE SET expires = excluded.expires \
-                     WHERE nonces.expires < ?4",
+                     ON CONFLICT (key_id, nonce) DO NOTHING",
                 )
-                .and_then(|mut s| s.execute(params![key_id, nonce, to_ns(expires), now]))
+                .and_then(|mut s| s.execute(params![key_id, nonce, to_ns(expires)]))
                 .map_err(map_err)?;
             Ok(n > 0)
         })
@@ -155,13 +170,16 @@ impl NonceStore for SqliteStore {
     }
 
     async fn purge_expired_nonces(&self, now: OffsetDateTime) -> Result<u64> {
-        self.write(move |c| {
-            let n = c
-                .prepare_cached("DELETE FROM nonces WHERE expires < ?1")
-                .and_then(|mut s| s.execute([to_ns(now)]))
-                .map_err(map_err)?;
-            Ok(n as u64)
-        })
-        .await
+        self.write(move |c| delete_expired(c, now)).await
     }
+}
+
+const NONCE_PURGE_EVERY_SECS: i64 = 60;
+
+fn delete_expired(c: &rusqlite::Connection, now: OffsetDateTime) -> Result<u64> {
+    let n = c
+        .prepare_cached("DELETE FROM nonces WHERE expires < ?1")
+        .and_then(|mut s| s.execute([to_ns(now)]))
+        .map_err(map_err)?;
+    Ok(n as u64)
 }

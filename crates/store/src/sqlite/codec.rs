@@ -19,7 +19,11 @@ pub(crate) fn from_ns(ns: i64) -> Result<OffsetDateTime> {
 }
 
 pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
-    match &e {
+    map_err_ref(&e)
+}
+
+pub(crate) fn map_err_ref(e: &rusqlite::Error) -> StoreError {
+    match e {
         rusqlite::Error::SqliteFailure(f, _)
             if matches!(
                 f.code,

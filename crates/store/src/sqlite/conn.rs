@@ -9,7 +9,7 @@
 //! and an idle store answers a lone write at once without waiting for company.
 
 use crate::StoreError;
-use crate::sqlite::codec::map_err;
+use crate::sqlite::codec::{map_err, map_err_ref};
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
@@ -152,17 +152,25 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Box<dyn WriteTask>>) {
 
 fn run_batch(conn: &Connection, batch: Vec<Box<dyn WriteTask>>) {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        let msg = e.to_string();
+        // Typically another process holds the write lock past the busy timeout.
+        let busy = matches!(map_err_ref(&e), StoreError::Unavailable(_));
+        let msg = format!("cannot start a write transaction: {e}");
         for task in batch {
-            task.fail(map_err(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
-                Some(msg.clone()),
-            )));
+            task.fail(if busy {
+                StoreError::Unavailable(msg.clone())
+            } else {
+                StoreError::Database(msg.clone())
+            });
         }
         return;
     }
     let mut replies = Vec::with_capacity(batch.len());
     for task in batch {
+        // Its caller may have timed out while BEGIN waited for a lock: it was told
+        // `Unavailable`, so the write must not happen behind its back.
+        if task.abandoned() {
+            continue;
+        }
         if let Err(e) = exec_cached(conn, "SAVEPOINT op") {
             task.fail(map_err(e));
             continue;

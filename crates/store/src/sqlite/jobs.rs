@@ -89,7 +89,10 @@ impl JobQueue for SqliteStore {
             return Ok(Vec::new());
         }
         let worker = worker.to_string();
-        let expires = now + lease;
+        let expires = time::Duration::try_from(lease)
+            .ok()
+            .and_then(|d| now.checked_add(d))
+            .ok_or_else(|| StoreError::Database(format!("lease of {lease:?} is out of range")))?;
         let max = i64::try_from(max).unwrap_or(i64::MAX);
         self.write(move |c| {
             // Walks `jobs_claim` in claim order (priority, then FIFO); paused pipelines' jobs

@@ -24,6 +24,7 @@ use async_trait::async_trait;
 use conn::{Readers, Writer};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicI64;
 use std::time::Duration;
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -59,6 +60,8 @@ pub struct SqliteStore {
     readers: Option<Readers>,
     timeout: Duration,
     path: Option<PathBuf>,
+    /// Unix seconds of the last automatic purge of expired nonces (see `record_nonce`).
+    nonce_purged_at: AtomicI64,
 }
 
 impl SqliteStore {
@@ -92,6 +95,7 @@ impl SqliteStore {
             readers: Some(readers),
             timeout: opts.call_timeout,
             path: Some(path.to_path_buf()),
+            nonce_purged_at: AtomicI64::new(0),
         })
     }
 
@@ -106,6 +110,7 @@ impl SqliteStore {
             readers: None,
             timeout: opts.call_timeout,
             path: None,
+            nonce_purged_at: AtomicI64::new(0),
         })
     }
 
@@ -188,3 +193,7 @@ impl Store for SqliteStore {
 #[cfg(test)]
 #[path = "sqlite_test.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "crash_test.rs"]
+mod crash_test;

@@ -1,55 +1,156 @@
 use super::*;
-use crate::{AccountStore, JobKind, JobQueue, NewJob, Outcome, PipelineStore};
-use fpshot_types::JobStatus;
-use time::OffsetDateTime;
+use crate::conformance;
+use crate::{AccountStore, JobQueue};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn conformance_in_memory() {
+    conformance::run_all(|| async { SqliteStore::open_in_memory().unwrap() }).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn conformance_file_backed() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = AtomicUsize::new(0);
+    conformance::run_all(|| {
+        let path = dir
+            .path()
+            .join(format!("{}.db", n.fetch_add(1, Ordering::Relaxed)));
+        async move { SqliteStore::open(&path).unwrap() }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_writes_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("meta.db");
+    conformance::durability_across_reopen(|| {
+        let path = path.clone();
+        async move { SqliteStore::open(&path).unwrap() }
+    })
+    .await;
+}
 
 #[tokio::test]
-async fn a_job_runs_through_the_file_store() {
+async fn migrations_run_once_and_newer_databases_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("meta.db")).unwrap();
-    let account = store.create_account("root").await.unwrap();
-    let pipeline = store.ensure_default_pipeline(&account.id).await.unwrap();
-    let now = OffsetDateTime::now_utc();
-    let job = store
-        .enqueue(NewJob {
-            id: fpshot_types::new_id(),
-            account_id: account.id.clone(),
-            kind: JobKind::FpDbDelete,
-            pipeline_id: pipeline.id.clone(),
-            fpdb_id: None,
-            user_data: Some("ü".into()),
-            payload: serde_json::json!({"DelType": "Purge"}),
-            created: now,
+    let path = dir.path().join("meta.db");
+    let s = SqliteStore::open(&path).unwrap();
+    let latest = migrate::MIGRATIONS.len() as i64;
+    assert_eq!(s.schema_version().await.unwrap(), latest);
+    let account = s.create_account("a").await.unwrap();
+    s.close().await;
+    // Reopening keeps the data: no migration runs twice.
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.get_account(&account.id).await.unwrap().unwrap(), account);
+    s.close().await;
+
+    let raw = Connection::open(&path).unwrap();
+    raw.pragma_update(None, "user_version", latest + 1).unwrap();
+    drop(raw);
+    match SqliteStore::open(&path) {
+        Err(StoreError::Database(msg)) => assert!(msg.contains("newer"), "{msg}"),
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(_) => panic!("a database from a newer fpshot must be refused"),
+    }
+}
+
+#[tokio::test]
+async fn the_file_is_in_wal_mode_with_foreign_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("meta.db");
+    let s = SqliteStore::open(&path).unwrap();
+    let (mode, fk, sync) = s
+        .write(|c| {
+            let q = |sql: &str| c.query_row(sql, [], |r| r.get::<_, rusqlite::types::Value>(0));
+            Ok((
+                q("PRAGMA journal_mode").unwrap(),
+                q("PRAGMA foreign_keys").unwrap(),
+                q("PRAGMA synchronous").unwrap(),
+            ))
         })
         .await
         .unwrap();
-    let leases = store
-        .claim("w", now, Duration::from_secs(30), 4)
-        .await
-        .unwrap();
-    assert_eq!(leases.len(), 1);
-    assert_eq!(leases[0].job.id, job.id);
+    use rusqlite::types::Value;
+    assert_eq!(mode, Value::Text("wal".into()));
+    assert_eq!(fk, Value::Integer(1));
+    assert_eq!(sync, Value::Integer(1), "NORMAL");
+}
+
+/// Another process holding the write lock: calls fail `Unavailable` within their timeout
+/// (or the busy timeout), and the store works again once the lock is gone; reads go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_write_lock_makes_writes_unavailable_not_stuck() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("meta.db");
+    let opts = SqliteOptions {
+        call_timeout: Duration::from_millis(300),
+        busy_timeout: Duration::from_secs(5),
+        ..SqliteOptions::default()
+    };
+    let s = SqliteStore::open_with(&path, opts).unwrap();
+    let account = s.create_account("a").await.unwrap();
+    let other = Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+
+    let started = std::time::Instant::now();
+    let err = s.create_account("b").await.unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
     assert!(
-        store
-            .complete(
-                &job.id,
-                "w",
-                1,
-                Outcome::Success(serde_json::json!({})),
-                now
-            )
+        started.elapsed() < Duration::from_secs(2),
+        "the call timeout holds"
+    );
+    assert_eq!(s.get_account(&account.id).await.unwrap().unwrap(), account);
+    other.execute_batch("COMMIT").unwrap();
+    // The writer comes back after its busy wait ends.
+    let mut recovered = false;
+    for _ in 0..100 {
+        if s.create_account("c").await.is_ok() {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(recovered);
+    assert_eq!(
+        s.count_accounts().await.unwrap(),
+        2,
+        "the timed-out write was not applied"
+    );
+    // With a short busy timeout the writer gives up by itself, also as `Unavailable`.
+    drop(s);
+    let opts = SqliteOptions {
+        busy_timeout: Duration::from_millis(50),
+        ..SqliteOptions::default()
+    };
+    let s = SqliteStore::open_with(&path, opts).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let err = s.create_account("d").await.unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+    other.execute_batch("COMMIT").unwrap();
+    s.create_account("e").await.unwrap();
+}
+
+#[tokio::test]
+async fn absurd_leases_are_errors_not_panics() {
+    let s = SqliteStore::open_in_memory().unwrap();
+    let (a, p) = conformance::account_with_default(&s).await;
+    s.enqueue(conformance::new_job(
+        &a.id,
+        &p.id,
+        crate::JobKind::FpShot,
+        1,
+    ))
+    .await
+    .unwrap();
+    let r = s.claim("w", conformance::t(0), Duration::MAX, 1).await;
+    assert!(r.is_err());
+    assert_eq!(
+        s.claim("w", conformance::t(0), Duration::from_secs(1), 1)
             .await
             .unwrap()
+            .len(),
+        1
     );
-    let got = store
-        .get_jobs(
-            &account.id,
-            JobKind::FpDbDelete,
-            std::slice::from_ref(&job.id),
-        )
-        .await
-        .unwrap();
-    assert_eq!(got[0].status, JobStatus::Success);
-    assert_eq!(store.schema_version().await.unwrap(), 1);
-    store.close().await;
 }
