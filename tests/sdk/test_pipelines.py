@@ -303,3 +303,11 @@ def test_delete_pipeline(client):
 
 def test_delete_pipeline_requires_id(client):
     expect_error(lambda: client.call("DeletePipeline", {}), "MissingPipelineId", 400)
+
+
+def test_default_pipeline_cannot_be_deleted(client):
+    _, items = search(client)
+    (default,) = items
+    expect_error(lambda: client.call("DeletePipeline", {"PipelineId": default["Id"]}), client_error, 400)
+    _, found, _ = query(client, [default["Id"]])
+    assert [p["Id"] for p in found] == [default["Id"]]

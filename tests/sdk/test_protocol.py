@@ -162,6 +162,53 @@ def test_sdk6_response_headers_carry_request_id(server, key):
         assert r.headers["x-acs-request-id"] == check_request_id(r.body)
 
 
+def test_v1_tampered_parameter_refused(server, key):
+    url = signed_v1_url("AddPipeline", key.id, key.secret, {"Name": "genuine"})
+    resp = http_send(server.port, "POST", url.replace("Name=genuine", "Name=forged"))
+    err_json(resp, "SignatureDoesNotMatch", 400)
+
+
+def test_v3_tampered_body_refused(server, key):
+    """V3 covers a form body by x-acs-content-sha256: another body under the same headers fails."""
+    import hashlib
+
+    body = b"Name=genuine"
+    headers = {
+        "host": f"127.0.0.1:{server.port}", "x-acs-action": "AddPipeline", "x-acs-version": "2014-06-18",
+        "x-acs-date": utc_timestamp(), "x-acs-signature-nonce": uuid.uuid4().hex,
+        "x-acs-content-sha256": hashlib.sha256(body).hexdigest(), "accept": "application/json",
+        "content-type": "application/x-www-form-urlencoded",
+    }  # fmt: skip
+    headers["authorization"] = v3_authorization("POST", {}, headers, body, key.id, key.secret)
+    resp = http_send(server.port, "POST", "/", b"Name=forged", headers)
+    assert resp.status == 400 and resp.json()["Code"] in ("SignatureDoesNotMatch", "IncompleteSignature"), resp
+    headers["x-acs-signature-nonce"] = uuid.uuid4().hex
+    headers["authorization"] = v3_authorization("POST", {}, headers, body, key.id, key.secret)
+    assert ok_json(http_send(server.port, "POST", "/", body, headers))["Pipeline"]["Name"] == "genuine"
+
+
+def test_throttling_answer_makes_sdk6_raise_throttling_exception(server):
+    """Past the per-account QPS: 400 Throttling.User with x-acs-retry-after, which TEA turns
+    into ThrottlingException (spec §2.8)."""
+    from alibabacloud_tea_openapi.exceptions import ThrottlingException
+
+    key = server.new_account()
+    throttled = None
+    for _ in range(1000):
+        resp, _ = v1_request(server.port, "SearchPipeline", key.id, key.secret)
+        if resp.status != 200:
+            throttled = resp
+            break
+    assert throttled is not None, "1000 back-to-back requests were never throttled"
+    body = err_json(throttled, "Throttling.User", 400)
+    assert int(throttled.headers["x-acs-retry-after"]) > 0, throttled.headers
+    with pytest.raises(ApiError) as info:
+        for _ in range(1000):
+            Sdk6(server.endpoint, key, v1=False).call("SearchPipeline", {})
+    assert isinstance(info.value.original, ThrottlingException), info.value
+    assert body["Message"]
+
+
 # ---- timestamps ------------------------------------------------------------------------------
 
 
