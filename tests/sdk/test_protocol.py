@@ -12,7 +12,7 @@ from alibabacloud_tea_openapi.exceptions import ClientException as TeaClientExce
 from alibabacloud_tea_openapi.utils_models import OpenApiRequest, Params
 from darabonba.runtime import RuntimeOptions
 
-from expect import REQUEST_ID_RE, check_request_id, expect_error, is_id, wrapped
+from expect import REQUEST_ID_RE, check_request_id, expect_error, is_id, wait_for, wrapped
 from harness_clients import ApiError, CoreForm, Sdk6, make_client
 from harness_sign import (
     http_send,
@@ -466,3 +466,65 @@ def test_readme_python_snippet_works(server, key):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert r.returncode == 0, f"README snippet failed:\n{code}\nstdout: {r.stdout}\nstderr: {r.stderr}"
     assert r.stdout.strip(), "the snippet prints the answer"
+
+
+# ---- XML carries exactly what JSON carries ---------------------------------------------------
+
+
+def xml_matches(value, elem, path):
+    """`elem`'s children are exactly the JSON object's keys; arrays are repeated elements."""
+    if isinstance(value, dict):
+        assert {c.tag for c in elem} == set(value), f"{path}: XML {[c.tag for c in elem]} vs JSON {sorted(value)}"
+        for k, v in value.items():
+            if isinstance(v, list):
+                items = elem.findall(k)
+                assert len(items) == len(v), f"{path}.{k}: {len(items)} XML items vs {len(v)} JSON"
+                for i, (item, e) in enumerate(zip(v, items)):
+                    xml_matches(item, e, f"{path}.{k}[{i}]")
+            else:
+                xml_matches(v, elem.find(k), f"{path}.{k}")
+    else:
+        text = elem.text or ""
+        want = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        assert text == want, f"{path}: XML {text!r} vs JSON {want!r}"
+
+
+def test_xml_and_json_answers_carry_the_same_fields(server, key):
+    c = make_client("sdk6_v3", server.endpoint, key)
+    p = c.call("AddPipeline", {"Name": "xml", "NotifyConfig": '{"Topic":"t"}'}).body["Pipeline"]
+    db = c.call("CreateFpShotDB", {"Name": "xml lib", "ModelId": 13}).body["FpShotDB"]["FpDBId"]
+    job = c.call("SubmitFpDBDeleteJob", {"FpDBId": db, "UserData": "u"}).body["JobId"]
+    ghost = uuid.uuid4().hex
+    read_only = [
+        ("SearchPipeline", {"PageSize": "100"}),
+        ("QueryPipelineList", {"PipelineIds": f"{p['Id']},{ghost}"}),
+        ("ListFpShotDB", {"FpDBIds": f"{db},{ghost}"}),
+        ("ListFpShotDB", {}),
+        ("QueryFpDBDeleteJobList", {"JobIds": f"{job},{ghost}"}),
+    ]
+    from fpdb_helpers import status_of, wait_finished
+
+    # Both answers must see the same state: let the job and the library settle first.
+    wait_finished(c, job)
+    wait_for(lambda: status_of(c, db) == "active", what="library active")
+    for action, params in read_only:
+        as_json = ok_json(v1_request(server.port, action, key.id, key.secret, params)[0])
+        resp, _ = v1_request(server.port, action, key.id, key.secret, params, fmt="XML")
+        assert resp.status == 200, resp
+        root = parse_xml(resp)
+        assert root.tag == f"{action}Response"
+        assert [c.tag for c in root][0] == "RequestId", "RequestId comes first"
+        as_json["RequestId"] = root.findtext("RequestId")
+        xml_matches(as_json, root, action)
+    for action, params in [
+        ("AddPipeline", {"Name": "xml2"}),
+        ("UpdatePipeline", {"PipelineId": p["Id"], "Name": "xml3", "State": "Paused"}),
+        ("CreateFpShotDB", {"Name": "xml lib 2"}),
+        ("SubmitFpDBDeleteJob", {"FpDBId": db}),
+        ("DeletePipeline", {"PipelineId": p["Id"]}),
+    ]:
+        resp, _ = v1_request(server.port, action, key.id, key.secret, params, fmt="XML")
+        assert resp.status == 200, resp
+        root = parse_xml(resp)
+        assert root.tag == f"{action}Response" and REQUEST_ID_RE.match(root.findtext("RequestId") or "")
+        assert len(list(root)) >= 2, f"{action} XML answer carries its fields: {resp.body[:300]!r}"
