@@ -54,6 +54,12 @@ def account(server):
 
 
 @pytest.fixture
+def key(server):
+    """A fresh account's AccessKey (for hand-signed requests)."""
+    return server.new_account()
+
+
+@pytest.fixture
 def other_account(server):
     return server.new_account()
 

@@ -4,15 +4,15 @@ Format=XML) are signed by harness_sign.py, which is first checked against the sp
 
 import socket
 import uuid
-import xml.etree.ElementTree as ET
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl
 
 import pytest
 from alibabacloud_tea_openapi.exceptions import ClientException as TeaClientException
 from alibabacloud_tea_openapi.utils_models import OpenApiRequest, Params
 from darabonba.runtime import RuntimeOptions
 
-from expect import REQUEST_ID_RE, check_request_id, expect_error, is_id, wait_for, wrapped
+from expect import check_request_id, expect_error, wrapped
+from wire import err_json, ok_json, resign
 from harness_clients import ApiError, CoreForm, Sdk6, make_client
 from harness_sign import (
     http_send,
@@ -24,9 +24,6 @@ from harness_sign import (
     v3_authorization,
     v3_request,
 )
-
-ERROR_FIELDS = ("RequestId", "HostId", "Code", "Message", "Recommend")
-
 
 # ---- the test's own signer matches the spec's known answers ----------------------------------
 
@@ -60,43 +57,6 @@ def test_harness_signer_matches_spec_vectors():
 # ---- transports ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def key(server):
-    return server.new_account()
-
-
-def resign(url, secret, drop=(), method="POST", **changes):
-    """Take a signed V1 URL, drop or change parameters, and sign it again."""
-    params = dict(parse_qsl(url[2:], keep_blank_values=True))
-    params.pop("Signature")
-    for k in drop:
-        params.pop(k)
-    params.update(changes)
-    params["Signature"] = v1_signature(method, params, secret)
-    return "/?" + urlencode(params, quote_via=quote, safe="-_.~")
-
-
-def ok_json(resp):
-    assert resp.status == 200, resp
-    assert resp.headers.get("content-type", "").startswith("application/json"), resp.headers
-    body = resp.json()
-    rid = check_request_id(body)
-    assert resp.headers.get("x-acs-request-id") == rid, "x-acs-request-id header must equal body RequestId"
-    return body
-
-
-def err_json(resp, code, status):
-    assert resp.status == status, resp
-    assert resp.headers.get("content-type", "").startswith("application/json"), resp.headers
-    body = resp.json()
-    for f in ERROR_FIELDS:
-        assert isinstance(body.get(f), str), f"error envelope field {f} missing or not a string: {body}"
-    assert body["Code"] == code, body
-    assert REQUEST_ID_RE.match(body["RequestId"]), body
-    assert resp.headers.get("x-acs-request-id") == body["RequestId"]
-    return body
-
-
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_raw_v1_query_params(server, key, method):
     resp, _ = v1_request(server.port, "AddPipeline", key.id, key.secret, {"Name": "q a+b*~/é"}, method=method)
@@ -112,12 +72,18 @@ def test_raw_v1_form_body_and_query_merged(server, key):
     assert p["Name"] == "form a b+c" and p["Speed"] == "AIVideoFPShot"
 
 
-def test_raw_v1_action_from_header(server, key):
-    """V1 without an Action parameter routes on the x-acs-action header (spec §2.1)."""
+def test_v1_action_must_be_signed(server, key):
+    """V1 does not sign headers, so fpshot takes a V1 request's action only from the signed
+    `Action` parameter (docs/compatibility.md: 400 MissingAction), and the unsigned x-acs-action
+    header can never redirect a signed request to another action. V3 signs x-acs-action."""
     url = resign(signed_v1_url("SearchPipeline", key.id, key.secret), key.secret, drop=("Action",))
     assert "Action=" not in url
     resp = http_send(server.port, "POST", url, headers={"x-acs-action": "SearchPipeline", "x-acs-version": "2014-06-18"})
-    assert ok_json(resp)["TotalCount"] == 1
+    err_json(resp, "MissingAction", 400)
+
+    url = signed_v1_url("SearchPipeline", key.id, key.secret)
+    resp = http_send(server.port, "POST", url, headers={"x-acs-action": "AddPipeline"})
+    assert "TotalCount" in ok_json(resp), "the signed Action wins over the header"
 
 
 def test_raw_v3_get_and_post(server, key):
@@ -340,62 +306,6 @@ def test_unknown_key_raw(server):
     assert body["Message"] == "Specified access key is not found."
 
 
-# ---- XML -------------------------------------------------------------------------------------
-
-
-def parse_xml(resp):
-    assert resp.headers.get("content-type", "").replace(" ", "").lower() == "text/xml;charset=utf-8", resp.headers
-    assert resp.body.startswith(b"<?xml"), resp.body[:100]
-    return ET.fromstring(resp.body)
-
-
-@pytest.mark.parametrize("fmt", ["XML", "xml"])
-def test_xml_error_body(server, key, fmt):
-    resp, _ = v1_request(server.port, "DeletePipeline", key.id, key.secret, fmt=fmt)
-    assert resp.status == 400
-    root = parse_xml(resp)
-    assert root.tag == "Error"
-    fields = {child.tag: child.text for child in root}
-    assert set(ERROR_FIELDS) <= set(fields), fields
-    assert fields["Code"] == "MissingPipelineId"
-    assert REQUEST_ID_RE.match(fields["RequestId"])
-    assert resp.headers.get("x-acs-request-id") == fields["RequestId"]
-
-
-def test_xml_signature_error_body(server, key):
-    resp, _ = v1_request(server.port, "SearchPipeline", key.id, key.secret + "x", fmt="XML")
-    assert resp.status == 400
-    root = parse_xml(resp)
-    assert root.tag == "Error" and root.findtext("Code") == "SignatureDoesNotMatch"
-
-
-def test_xml_success_body(server, key):
-    v1_request(server.port, "AddPipeline", key.id, key.secret, {"Name": "x<&>y"})
-    resp, _ = v1_request(server.port, "SearchPipeline", key.id, key.secret, {"PageSize": "100"}, fmt="XML")
-    assert resp.status == 200
-    root = parse_xml(resp)
-    assert root.tag == "SearchPipelineResponse"
-    rid = root.findtext("RequestId")
-    assert REQUEST_ID_RE.match(rid) and resp.headers.get("x-acs-request-id") == rid
-    assert root.findtext("TotalCount") == "2" and root.findtext("PageNumber") == "1"
-    pipelines = root.findall("./PipelineList/Pipeline")
-    assert len(pipelines) == 2
-    assert "x<&>y" in {p.findtext("Name") for p in pipelines}, "XML text must be escaped and round-trip"
-    assert all(is_id(p.findtext("Id")) for p in pipelines)
-
-
-def test_default_format_without_accept_is_xml(server, key):
-    """Spec §2.7 server rule: no Format and no JSON Accept header on V1 -> XML (the doc default)."""
-    resp, _ = v1_request(server.port, "SearchPipeline", key.id, key.secret, fmt=None)
-    assert resp.status == 200
-    assert parse_xml(resp).tag == "SearchPipelineResponse"
-
-
-def test_default_format_with_json_accept_is_json(server, key):
-    url = signed_v1_url("SearchPipeline", key.id, key.secret, fmt=None)
-    ok_json(http_send(server.port, "POST", url, headers={"Accept": "application/json"}))
-
-
 # ---- limits and health -------------------------------------------------------------------------
 
 
@@ -442,89 +352,3 @@ def test_sdk_error_is_client_exception_with_status(server, key):
     assert isinstance(e, TeaClientException)
     assert e.data["statusCode"] == 400 and e.data["Code"] == "MissingPipelineId"
     assert e.message.startswith("code: 400, ")
-
-
-# ---- the README's snippet ----------------------------------------------------------------------
-
-
-def test_readme_python_snippet_works(server, key):
-    """The first ```python block of README.md, pointed at this server, runs as a new user would."""
-    import os
-    import re
-    import subprocess
-    import sys
-
-    readme = os.path.join(os.path.dirname(__file__), "..", "..", "README.md")
-    with open(readme, encoding="utf-8") as f:
-        text = f.read()
-    m = re.search(r"```python\n(.*?)```", text, re.S)
-    assert m, "README.md has no ```python snippet"
-    code = m.group(1)
-    for field, value in (("access_key_id", key.id), ("access_key_secret", key.secret), ("endpoint", server.endpoint)):
-        code, n = re.subn(rf"{field}\s*=\s*(['\"])[^'\"]*\1", f"{field}={value!r}", code)
-        assert n == 1, f"README snippet must set {field}= exactly once"
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
-    assert r.returncode == 0, f"README snippet failed:\n{code}\nstdout: {r.stdout}\nstderr: {r.stderr}"
-    assert r.stdout.strip(), "the snippet prints the answer"
-
-
-# ---- XML carries exactly what JSON carries ---------------------------------------------------
-
-
-def xml_matches(value, elem, path):
-    """`elem`'s children are exactly the JSON object's keys; arrays are repeated elements."""
-    if isinstance(value, dict):
-        assert {c.tag for c in elem} == set(value), f"{path}: XML {[c.tag for c in elem]} vs JSON {sorted(value)}"
-        for k, v in value.items():
-            if isinstance(v, list):
-                items = elem.findall(k)
-                assert len(items) == len(v), f"{path}.{k}: {len(items)} XML items vs {len(v)} JSON"
-                for i, (item, e) in enumerate(zip(v, items)):
-                    xml_matches(item, e, f"{path}.{k}[{i}]")
-            else:
-                xml_matches(v, elem.find(k), f"{path}.{k}")
-    else:
-        text = elem.text or ""
-        want = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        assert text == want, f"{path}: XML {text!r} vs JSON {want!r}"
-
-
-def test_xml_and_json_answers_carry_the_same_fields(server, key):
-    c = make_client("sdk6_v3", server.endpoint, key)
-    p = c.call("AddPipeline", {"Name": "xml", "NotifyConfig": '{"Topic":"t"}'}).body["Pipeline"]
-    db = c.call("CreateFpShotDB", {"Name": "xml lib", "ModelId": 13}).body["FpShotDB"]["FpDBId"]
-    job = c.call("SubmitFpDBDeleteJob", {"FpDBId": db, "UserData": "u"}).body["JobId"]
-    ghost = uuid.uuid4().hex
-    read_only = [
-        ("SearchPipeline", {"PageSize": "100"}),
-        ("QueryPipelineList", {"PipelineIds": f"{p['Id']},{ghost}"}),
-        ("ListFpShotDB", {"FpDBIds": f"{db},{ghost}"}),
-        ("ListFpShotDB", {}),
-        ("QueryFpDBDeleteJobList", {"JobIds": f"{job},{ghost}"}),
-    ]
-    from fpdb_helpers import status_of, wait_finished
-
-    # Both answers must see the same state: let the job and the library settle first.
-    wait_finished(c, job)
-    wait_for(lambda: status_of(c, db) == "active", what="library active")
-    for action, params in read_only:
-        as_json = ok_json(v1_request(server.port, action, key.id, key.secret, params)[0])
-        resp, _ = v1_request(server.port, action, key.id, key.secret, params, fmt="XML")
-        assert resp.status == 200, resp
-        root = parse_xml(resp)
-        assert root.tag == f"{action}Response"
-        assert [c.tag for c in root][0] == "RequestId", "RequestId comes first"
-        as_json["RequestId"] = root.findtext("RequestId")
-        xml_matches(as_json, root, action)
-    for action, params in [
-        ("AddPipeline", {"Name": "xml2"}),
-        ("UpdatePipeline", {"PipelineId": p["Id"], "Name": "xml3", "State": "Paused"}),
-        ("CreateFpShotDB", {"Name": "xml lib 2"}),
-        ("SubmitFpDBDeleteJob", {"FpDBId": db}),
-        ("DeletePipeline", {"PipelineId": p["Id"]}),
-    ]:
-        resp, _ = v1_request(server.port, action, key.id, key.secret, params, fmt="XML")
-        assert resp.status == 200, resp
-        root = parse_xml(resp)
-        assert root.tag == f"{action}Response" and REQUEST_ID_RE.match(root.findtext("RequestId") or "")
-        assert len(list(root)) >= 2, f"{action} XML answer carries its fields: {resp.body[:300]!r}"

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 const PYTEST_FILES: &[&str] = &[
     "test_pipelines.py",
     "test_protocol.py",
+    "test_formats.py",
     "test_accounts.py",
     "test_fpdb.py",
     "test_fpdb_delete_jobs.py",
@@ -108,6 +109,11 @@ fn sdk_pipelines() {
 #[test]
 fn sdk_protocol() {
     run_pytest("test_protocol.py");
+}
+
+#[test]
+fn sdk_formats() {
+    run_pytest("test_formats.py");
 }
 
 #[test]
