@@ -135,7 +135,7 @@ impl Engine {
         let fpdb_id = job.fpdb_id.clone().unwrap_or_default();
         let db = self
             .store()
-            .get_fpdbs(&job.account_id, &[fpdb_id.clone()])
+            .get_fpdbs(&job.account_id, std::slice::from_ref(&fpdb_id))
             .await
             .map_err(transient)?
             .into_iter()

@@ -16,6 +16,7 @@ mod render;
 mod request;
 mod v1;
 mod v3;
+mod verified;
 mod xml;
 
 #[cfg(test)]
@@ -27,9 +28,10 @@ pub use render::{
     JSON_CONTENT_TYPE, Rendered, XML_CONTENT_TYPE, new_request_id, recommend_url, render_error,
     render_success,
 };
-pub use request::{ResponseFormat, SignatureKind, UnverifiedRequest, VerifiedRequest};
+pub use request::{ResponseFormat, SignatureKind, UnverifiedRequest};
 pub use v1::{sign_v1, signed_v1_query, v1_string_to_sign};
 pub use v3::{ALGORITHM as V3_ALGORITHM, content_sha256, sign_v3};
+pub use verified::VerifiedRequest;
 
 /// The one API version fpshot speaks.
 pub const API_VERSION: &str = "2014-06-18";

@@ -19,11 +19,11 @@ pub struct Params {
 impl Params {
     /// Merges pairs in order, the last value of a name winning.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
-        let mut all: Vec<(usize, (String, String))> = pairs.into_iter().enumerate().collect();
-        // Stable by name then by arrival, so the last arrival of a name is the last of its run.
-        all.sort_by(|a, b| a.1.0.cmp(&b.1.0).then(a.0.cmp(&b.0)));
+        let mut all: Vec<(String, String)> = pairs.into_iter().collect();
+        // A stable sort keeps arrival order within a name, so the last arrival ends its run.
+        all.sort_by(|a, b| a.0.cmp(&b.0));
         let mut sorted: Vec<(String, String)> = Vec::with_capacity(all.len());
-        for (_, (k, v)) in all {
+        for (k, v) in all {
             match sorted.last_mut() {
                 Some(last) if last.0 == k => last.1 = v,
                 _ => sorted.push((k, v)),

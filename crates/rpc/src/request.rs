@@ -3,9 +3,10 @@
 use crate::encode::{decode_form, is_form_content_type};
 use crate::params::Params;
 use crate::v3::{self, incomplete};
+use crate::verified::VerifiedRequest;
 use crate::{API_VERSION, TIMESTAMP_WINDOW, v1};
 use fpshot_types::{ApiError, Code, parse_utc};
-use http::{HeaderMap, Method};
+use http::{HeaderMap, HeaderName, Method};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
@@ -41,7 +42,7 @@ impl ResponseFormat {
     /// The format to answer a request with when [`UnverifiedRequest::parse`] refused it (the
     /// same rule, worked out from the raw parts).
     pub fn detect(raw_query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Self {
-        let params = merged_params(raw_query, headers, body).1;
+        let params = merged_params(raw_query, headers, body, false).0;
         Self::choose(
             params.get("Format"),
             v3_authorization(headers).is_some(),
@@ -67,23 +68,36 @@ fn v3_authorization(headers: &HeaderMap) -> Option<&[u8]> {
     (v.len() >= 5 && v[..5].eq_ignore_ascii_case(b"ACS3-")).then_some(v)
 }
 
-/// Query pairs (kept for V3's canonical query) and the merged query ∪ form-body parameters.
+/// The merged query ∪ form-body parameters, the V3 canonical query when `v3` (it covers the
+/// query alone), and whether a form body was read.
 fn merged_params(
     raw_query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
-) -> (Vec<(String, String)>, Params, bool) {
+    v3: bool,
+) -> (Params, Option<String>, bool) {
     let query = decode_form(raw_query.unwrap_or_default().as_bytes());
+    let canonical_query = v3.then(|| v3::canonical_query(&query));
     let form = !body.is_empty()
         && headers
             .get(http::header::CONTENT_TYPE)
             .is_some_and(|v| is_form_content_type(v.as_bytes()));
     let body_pairs = if form { decode_form(body) } else { Vec::new() };
-    let params = Params::from_pairs(query.iter().cloned().chain(body_pairs));
-    (query, params, form)
+    (
+        Params::from_pairs(query.into_iter().chain(body_pairs)),
+        canonical_query,
+        form,
+    )
 }
 
-fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+// Pre-parsed names: looking a header up by `&str` parses the name on every call.
+static X_ACS_ACTION: HeaderName = HeaderName::from_static("x-acs-action");
+static X_ACS_VERSION: HeaderName = HeaderName::from_static("x-acs-version");
+static X_ACS_DATE: HeaderName = HeaderName::from_static("x-acs-date");
+static X_ACS_SIGNATURE_NONCE: HeaderName = HeaderName::from_static("x-acs-signature-nonce");
+static X_ACS_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-acs-content-sha256");
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -141,94 +155,34 @@ impl UnverifiedRequest {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Self, ApiError> {
-        let (query_pairs, mut params, form_body) = merged_params(raw_query, headers, body);
         let is_v3 = v3_authorization(headers).is_some();
+        let (mut params, canonical_query, form_body) =
+            merged_params(raw_query, headers, body, is_v3);
         let format = ResponseFormat::choose(params.get("Format"), is_v3, headers);
 
-        let header_action = header_str(headers, "x-acs-action");
+        let header_action = header_str(headers, &X_ACS_ACTION);
         let (action, action_from_header) = match params.get_nonempty("Action") {
             Some(a) => (Some(a.to_string()), false),
             None => (header_action.map(str::to_string), header_action.is_some()),
         };
         let version = params
             .get_nonempty("Version")
-            .or_else(|| header_str(headers, "x-acs-version"))
+            .or_else(|| header_str(headers, &X_ACS_VERSION))
             .map(str::to_string);
 
-        let (proof, access_key_id, timestamp_raw, nonce) =
-            if let Some(auth) = v3_authorization(headers) {
-                let auth = std::str::from_utf8(auth)
-                    .map_err(|_| incomplete("The Authorization header is not valid text."))?;
-                let auth = v3::parse_authorization(auth)?;
-                if auth.credential.is_empty() {
-                    return Err(missing_access_key_id());
-                }
-                let signed: Vec<&str> = auth.signed_headers.split(';').collect();
-                let is_signed = |h: &str| signed.iter().any(|s| s.eq_ignore_ascii_case(h));
-                let mut must_sign = vec!["x-acs-date", "x-acs-signature-nonce"];
-                if action_from_header {
-                    must_sign.push("x-acs-action");
-                }
-                if form_body {
-                    must_sign.push("content-type");
-                }
-                if let Some(h) = must_sign.into_iter().find(|h| !is_signed(h)) {
-                    return Err(incomplete(&format!(
-                        "The {h} header must be listed in SignedHeaders."
-                    )));
-                }
-                let mut canonical_headers = Vec::with_capacity(512);
-                for name in signed.iter().filter(|n| !n.is_empty()) {
-                    let lower = name.to_ascii_lowercase();
-                    let values = headers.get_all(lower.as_str()).iter().map(|v| v.as_bytes());
-                    v3::push_canonical_header(&mut canonical_headers, name, values);
-                }
-                let proof = Proof::V3 {
-                    signature: auth.signature,
-                    canonical_query: v3::canonical_query(&query_pairs),
-                    canonical_headers,
-                    signed_headers: auth.signed_headers,
-                    payload_hash: v3::content_sha256(body),
-                    payload_hash_header: header_str(headers, "x-acs-content-sha256")
-                        .map(str::to_string),
-                };
-                let ts = header_str(headers, "x-acs-date").map(|t| (t.to_string(), "x-acs-date"));
-                let nonce = header_str(headers, "x-acs-signature-nonce").map(str::to_string);
-                (proof, auth.credential, ts, nonce)
-            } else {
-                let access_key_id = params
-                    .get_nonempty("AccessKeyId")
-                    .ok_or_else(missing_access_key_id)?
-                    .to_string();
-                let signature = params
-                    .remove("Signature")
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(|| {
-                        incomplete(
-                            "The Signature parameter (or an ACS3 Authorization header) is missing.",
-                        )
-                    })?;
-                if let Some(m) = params.get_nonempty("SignatureMethod")
-                    && !m.eq_ignore_ascii_case(v1::SIGNATURE_METHOD)
-                {
-                    return Err(incomplete(&format!(
-                        "SignatureMethod {m} is not supported; use HMAC-SHA1."
-                    )));
-                }
-                if let Some(v) = params.get_nonempty("SignatureVersion")
-                    && v != v1::SIGNATURE_VERSION
-                {
-                    return Err(incomplete(&format!(
-                        "SignatureVersion {v} is not supported; use 1.0."
-                    )));
-                }
-                let ts = params
-                    .get_nonempty("Timestamp")
-                    .map(|t| (t.to_string(), "Timestamp"));
-                let nonce = params.get_nonempty("SignatureNonce").map(str::to_string);
-                (Proof::V1 { signature }, access_key_id, ts, nonce)
-            };
-
+        let found = match v3_authorization(headers) {
+            Some(auth) => {
+                let query = canonical_query.unwrap_or_default();
+                v3_parts(auth, headers, query, body, action_from_header, form_body)?
+            }
+            None => v1_parts(&mut params)?,
+        };
+        let Parts {
+            proof,
+            access_key_id,
+            timestamp: timestamp_raw,
+            nonce,
+        } = found;
         let timestamp = match timestamp_raw {
             None => return Err(illegal_timestamp(None)),
             Some((raw, name)) => parse_utc(&raw).ok_or_else(|| illegal_timestamp(Some(name)))?,
@@ -338,8 +292,9 @@ impl UnverifiedRequest {
                 );
                 let sts = v3::string_to_sign(&creq);
                 let expected = v3::mac(secret, &sts);
-                let given = hex::decode(signature).unwrap_or_default();
-                if !bool::from(expected.as_slice().ct_eq(given.as_slice())) {
+                let mut given = [0u8; 32];
+                let decoded = hex::decode_to_slice(signature, &mut given).is_ok();
+                if !(decoded && bool::from(expected.ct_eq(&given))) {
                     return Err(ApiError::new(
                         Code::SignatureDoesNotMatch,
                         format!(
@@ -368,6 +323,105 @@ impl UnverifiedRequest {
     }
 }
 
+/// What the two signature kinds contribute to an [`UnverifiedRequest`].
+struct Parts {
+    proof: Proof,
+    access_key_id: String,
+    /// The raw timestamp and the name it came under, for the error message.
+    timestamp: Option<(String, &'static str)>,
+    nonce: Option<String>,
+}
+
+/// V3: key id and signature from the Authorization header, timestamp and nonce from signed
+/// headers, and the canonical headers as received.
+fn v3_parts(
+    auth: &[u8],
+    headers: &HeaderMap,
+    canonical_query: String,
+    body: &[u8],
+    action_from_header: bool,
+    form_body: bool,
+) -> Result<Parts, ApiError> {
+    let auth = std::str::from_utf8(auth)
+        .map_err(|_| incomplete("The Authorization header is not valid text."))?;
+    let auth = v3::parse_authorization(auth)?;
+    if auth.credential.is_empty() {
+        return Err(missing_access_key_id());
+    }
+    let signed: Vec<&str> = auth.signed_headers.split(';').collect();
+    let is_signed = |h: &str| signed.iter().any(|s| s.eq_ignore_ascii_case(h));
+    // Headers whose values this request relies on must be covered by the signature.
+    let mut must_sign = vec!["x-acs-date", "x-acs-signature-nonce"];
+    if action_from_header {
+        must_sign.push("x-acs-action");
+    }
+    if form_body {
+        must_sign.push("content-type");
+    }
+    if let Some(h) = must_sign.into_iter().find(|h| !is_signed(h)) {
+        return Err(incomplete(&format!(
+            "The {h} header must be listed in SignedHeaders."
+        )));
+    }
+    let mut canonical_headers = Vec::with_capacity(512);
+    for name in signed.iter().filter(|n| !n.is_empty()) {
+        // `&str` lookups are case-insensitive; a name that is not a valid header name matches
+        // nothing and is signed with the empty value.
+        let values = headers.get_all(*name).iter().map(|v| v.as_bytes());
+        v3::push_canonical_header(&mut canonical_headers, name, values);
+    }
+    let proof = Proof::V3 {
+        signature: auth.signature,
+        canonical_query,
+        canonical_headers,
+        signed_headers: auth.signed_headers,
+        payload_hash: v3::content_sha256(body),
+        payload_hash_header: header_str(headers, &X_ACS_CONTENT_SHA256).map(str::to_string),
+    };
+    Ok(Parts {
+        proof,
+        access_key_id: auth.credential,
+        timestamp: header_str(headers, &X_ACS_DATE).map(|t| (t.to_string(), "x-acs-date")),
+        nonce: header_str(headers, &X_ACS_SIGNATURE_NONCE).map(str::to_string),
+    })
+}
+
+/// V1: everything from the (signed) parameters; `Signature` is taken out of them.
+fn v1_parts(params: &mut Params) -> Result<Parts, ApiError> {
+    let access_key_id = params
+        .get_nonempty("AccessKeyId")
+        .ok_or_else(missing_access_key_id)?
+        .to_string();
+    let signature = params
+        .remove("Signature")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            incomplete("The Signature parameter (or an ACS3 Authorization header) is missing.")
+        })?;
+    if let Some(m) = params.get_nonempty("SignatureMethod")
+        && !m.eq_ignore_ascii_case(v1::SIGNATURE_METHOD)
+    {
+        return Err(incomplete(&format!(
+            "SignatureMethod {m} is not supported; use HMAC-SHA1."
+        )));
+    }
+    if let Some(v) = params.get_nonempty("SignatureVersion")
+        && v != v1::SIGNATURE_VERSION
+    {
+        return Err(incomplete(&format!(
+            "SignatureVersion {v} is not supported; use 1.0."
+        )));
+    }
+    Ok(Parts {
+        proof: Proof::V1 { signature },
+        access_key_id,
+        timestamp: params
+            .get_nonempty("Timestamp")
+            .map(|t| (t.to_string(), "Timestamp")),
+        nonce: params.get_nonempty("SignatureNonce").map(str::to_string),
+    })
+}
+
 fn missing_access_key_id() -> ApiError {
     ApiError::new(
         Code::MissingAccessKeyId,
@@ -385,63 +439,6 @@ fn illegal_timestamp(malformed: Option<&str>) -> ApiError {
     ApiError::new(Code::IllegalTimestamp, message)
 }
 
-/// A request whose signature and timestamp held. Only obtainable through
-/// [`UnverifiedRequest::verify`], so an unverified request cannot reach a handler.
-#[derive(Debug, Clone)]
-pub struct VerifiedRequest {
-    access_key_id: String,
-    action: String,
-    nonce: String,
-    timestamp: OffsetDateTime,
-    kind: SignatureKind,
-    format: ResponseFormat,
-    params: Params,
-}
-
-impl VerifiedRequest {
-    pub fn access_key_id(&self) -> &str {
-        &self.access_key_id
-    }
-
-    pub fn action(&self) -> &str {
-        &self.action
-    }
-
-    /// `SignatureNonce` (V1) or `x-acs-signature-nonce` (V3).
-    pub fn nonce(&self) -> &str {
-        &self.nonce
-    }
-
-    /// `Timestamp` (V1) or `x-acs-date` (V3).
-    pub fn timestamp(&self) -> OffsetDateTime {
-        self.timestamp
-    }
-
-    /// Until when the nonce must be remembered: after this instant the timestamp check alone
-    /// refuses a replay (timestamp + window; the window applies both ways).
-    pub fn nonce_expires_at(&self) -> OffsetDateTime {
-        self.timestamp
-            .checked_add(TIMESTAMP_WINDOW)
-            .unwrap_or(self.timestamp)
-    }
-
-    pub fn kind(&self) -> SignatureKind {
-        self.kind
-    }
-
-    pub fn format(&self) -> ResponseFormat {
-        self.format
-    }
-
-    pub fn params(&self) -> &Params {
-        &self.params
-    }
-
-    pub fn into_params(self) -> Params {
-        self.params
-    }
-}
-
 #[cfg(test)]
 #[path = "request_test.rs"]
 mod tests;
@@ -449,3 +446,7 @@ mod tests;
 #[cfg(test)]
 #[path = "request_prop_test.rs"]
 mod prop_tests;
+
+#[cfg(test)]
+#[path = "request_v3_test.rs"]
+mod v3_tests;

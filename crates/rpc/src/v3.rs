@@ -10,7 +10,19 @@ pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
 
 /// Lower-case hex SHA-256 of a request body: the `x-acs-content-sha256` header value.
 pub fn content_sha256(body: &[u8]) -> String {
-    hex::encode(Sha256::digest(body))
+    hex_lower(&Sha256::digest(body))
+}
+
+/// Lower-case hex of a SHA-256 digest through a stack buffer (the `hex` crate's iterator path
+/// showed up in V3 profiles).
+fn hex_lower(digest: &[u8]) -> String {
+    let mut buf = [0u8; 64];
+    if let Some(out) = buf.get_mut(..digest.len() * 2)
+        && hex::encode_to_slice(digest, &mut *out).is_ok()
+    {
+        return String::from_utf8_lossy(out).into_owned();
+    }
+    hex::encode(digest)
 }
 
 /// `CanonicalQueryString`: the decoded query pairs (form body excluded) sorted by name then

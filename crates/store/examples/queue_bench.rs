@@ -1,17 +1,17 @@
 //! Throughput of the embedded store's job queue and nonce log.
 //!
 //! `cargo run --release -p fpshot-store --example queue_bench [-- --jobs N --workers W]`
+//! `cargo run --release -p fpshot-store --features postgres --example queue_bench -- --pg URL`
+//! (PostgreSQL, in a scratch schema `fpshot_bench` that is dropped afterwards)
 //!
-//! Phases, each on the same file-backed database in a temporary directory:
+//! Phases, each on the same database (SQLite: a file in a temporary directory):
 //! 1. enqueue N jobs from 32 concurrent callers;
 //! 2. drain them: W workers each claim up to 16 jobs and complete them one by one;
 //! 3. end to end: producers enqueue N more while the workers claim and complete, timed from the
 //!    first enqueue to the last completion;
 //! 4. nonces: 20,000 `record_nonce` from 64 concurrent callers, then 2,000 from one caller.
 
-use fpshot_store::{
-    AccountStore, JobKind, JobQueue, NewJob, NonceStore, Outcome, PipelineStore, SqliteStore,
-};
+use fpshot_store::{JobKind, NewJob, Outcome, SqliteStore, Store};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -42,7 +42,12 @@ fn job(account: &str, pipeline: &str) -> NewJob {
     }
 }
 
-async fn enqueue_all(s: &Arc<SqliteStore>, account: &str, pipeline: &str, n: usize) -> Res<()> {
+async fn enqueue_all<S: Store + 'static>(
+    s: &Arc<S>,
+    account: &str,
+    pipeline: &str,
+    n: usize,
+) -> Res<()> {
     let next = Arc::new(AtomicUsize::new(0));
     let mut set = JoinSet::new();
     for _ in 0..32 {
@@ -66,7 +71,7 @@ async fn enqueue_all(s: &Arc<SqliteStore>, account: &str, pipeline: &str, n: usi
 }
 
 /// Workers claim and complete until `n` jobs are done.
-async fn drain(s: &Arc<SqliteStore>, workers: usize, n: usize) -> Res<()> {
+async fn drain<S: Store + 'static>(s: &Arc<S>, workers: usize, n: usize) -> Res<()> {
     let done = Arc::new(AtomicUsize::new(0));
     let mut set = JoinSet::new();
     for w in 0..workers {
@@ -104,17 +109,55 @@ fn rate(n: usize, d: Duration) -> String {
     )
 }
 
+fn arg_str(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    let i = args.iter().position(|a| a == name)?;
+    args.get(i + 1).cloned()
+}
+
 #[tokio::main]
 async fn main() -> Res<()> {
     let n = arg("--jobs", 10_000);
     let workers = arg("--workers", 8);
-    let dir = tempfile::tempdir()?;
-    let s = Arc::new(SqliteStore::open(&dir.path().join("bench.db"))?);
+    match arg_str("--pg") {
+        Some(url) => postgres(&url, n, workers).await,
+        None => {
+            let dir = tempfile::tempdir()?;
+            let s = Arc::new(SqliteStore::open(&dir.path().join("bench.db"))?);
+            let what = "file-backed SQLite (WAL, synchronous=NORMAL)";
+            run(s, what, n, workers).await
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+async fn postgres(url: &str, n: usize, workers: usize) -> Res<()> {
+    let opts = fpshot_store::PgOptions {
+        schema: Some("fpshot_bench".into()),
+        ..Default::default()
+    };
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    tokio::spawn(conn);
+    client
+        .batch_execute("DROP SCHEMA IF EXISTS fpshot_bench CASCADE")
+        .await?;
+    let s = Arc::new(fpshot_store::PgStore::connect_with(url, opts).await?);
+    let out = run(s, "PostgreSQL", n, workers).await;
+    client
+        .batch_execute("DROP SCHEMA IF EXISTS fpshot_bench CASCADE")
+        .await?;
+    out
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn postgres(_: &str, _: usize, _: usize) -> Res<()> {
+    Err("built without the `postgres` feature".into())
+}
+
+async fn run<S: Store + 'static>(s: Arc<S>, what: &str, n: usize, workers: usize) -> Res<()> {
     let account = s.create_account("bench").await?;
     let pipeline = s.ensure_default_pipeline(&account.id).await?;
-    println!(
-        "queue_bench: {n} jobs, {workers} workers, file-backed SQLite (WAL, synchronous=NORMAL)"
-    );
+    println!("queue_bench: {n} jobs, {workers} workers, {what}");
 
     let t0 = Instant::now();
     enqueue_all(&s, &account.id, &pipeline.id, n).await?;

@@ -12,7 +12,7 @@ use std::time::Duration;
 const WORKERS: usize = 3;
 
 #[derive(Debug, Clone)]
-enum Op {
+pub(crate) enum Op {
     Enqueue {
         pipeline: usize,
     },
@@ -54,7 +54,7 @@ enum Op {
     },
 }
 
-fn op() -> impl Strategy<Value = Op> {
+pub(crate) fn op() -> impl Strategy<Value = Op> {
     let w = 0..WORKERS;
     prop_oneof![
         3 => (0..2usize).prop_map(|pipeline| Op::Enqueue { pipeline }),
@@ -136,7 +136,7 @@ impl Model {
     }
 }
 
-async fn run_case<S: Store>(s: &S, ops: &[Op]) {
+pub(crate) async fn run_case<S: Store>(s: &S, ops: &[Op]) {
     let (account, default) = account_with_default(s).await;
     let other = s
         .create_pipeline(

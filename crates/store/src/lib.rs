@@ -6,11 +6,15 @@
 pub mod conformance;
 mod error;
 mod model;
+#[cfg(feature = "postgres")]
+mod pg;
 mod sqlite;
 mod traits;
 
 pub use error::StoreError;
 pub use model::*;
+#[cfg(feature = "postgres")]
+pub use pg::{PgOptions, PgStore};
 pub use sqlite::{
     DEFAULT_PIPELINE_NAME, DEFAULT_PIPELINE_PRIORITY, DEFAULT_PIPELINE_QUOTA_ALLOCATE,
     DEFAULT_PIPELINE_SPEED, DEFAULT_PIPELINE_SPEED_LEVEL, SqliteOptions, SqliteStore,

@@ -9,11 +9,13 @@
 mod accounts;
 mod fpdbs;
 mod jobs;
+mod leases;
 mod pipelines;
 
 pub use accounts::*;
 pub use fpdbs::*;
 pub use jobs::*;
+pub use leases::*;
 pub use pipelines::*;
 
 use crate::{Account, JobKind, NewJob, Pipeline, Store};

@@ -276,17 +276,30 @@ impl JobQueue for SqliteStore {
         .await
     }
 
+    /// Deletes in chunks, one writer transaction each, so that cleaning a large backlog never
+    /// holds the writer (and every request behind it) for long.
     async fn delete_finished_before(&self, before: OffsetDateTime) -> Result<u64> {
-        self.write(move |c| {
-            let n = c
-                .prepare_cached(
-                    "DELETE FROM jobs WHERE finished IS NOT NULL AND finished < ?1 \
-                     AND status IN ('Success', 'Fail')",
-                )
-                .and_then(|mut s| s.execute([to_ns(before)]))
-                .map_err(map_err)?;
-            Ok(n as u64)
-        })
-        .await
+        let mut total = 0u64;
+        loop {
+            let n = self
+                .write(move |c| {
+                    let n = c
+                        .prepare_cached(
+                            "DELETE FROM jobs WHERE seq IN (SELECT seq FROM jobs \
+                             WHERE finished < ?1 AND status IN ('Success', 'Fail') LIMIT ?2)",
+                        )
+                        .and_then(|mut s| s.execute(params![to_ns(before), RETENTION_CHUNK]))
+                        .map_err(map_err)?;
+                    Ok(n as u64)
+                })
+                .await?;
+            total += n;
+            if n < RETENTION_CHUNK as u64 {
+                return Ok(total);
+            }
+        }
     }
 }
+
+/// Finished jobs deleted per writer transaction by retention.
+pub(crate) const RETENTION_CHUNK: i64 = 2_000;

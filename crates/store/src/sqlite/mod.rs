@@ -7,13 +7,15 @@
 //! per commit, which group commit amortizes.
 
 mod accounts;
-mod codec;
+pub(crate) mod codec;
 mod conn;
 mod fpdbs;
 mod jobs;
 mod migrate;
 mod pipelines;
 
+#[cfg(any(test, feature = "postgres"))]
+pub(crate) use jobs::RETENTION_CHUNK;
 pub use pipelines::{
     DEFAULT_PIPELINE_NAME, DEFAULT_PIPELINE_PRIORITY, DEFAULT_PIPELINE_QUOTA_ALLOCATE,
     DEFAULT_PIPELINE_SPEED, DEFAULT_PIPELINE_SPEED_LEVEL, default_pipeline,

@@ -154,3 +154,97 @@ async fn absurd_leases_are_errors_not_panics() {
         1
     );
 }
+
+/// Writes that share a group transaction are isolated: a failing or panicking write leaves no
+/// trace, its neighbours commit, and the writer thread lives on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_write_does_not_spoil_its_batch() {
+    let s = std::sync::Arc::new(SqliteStore::open_in_memory().unwrap());
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.write(move |c| {
+                c.execute(
+                    "INSERT INTO accounts (id, name, created) VALUES (?1, 'x', 0)",
+                    [format!("acc-{i}")],
+                )
+                .map_err(codec::map_err)?;
+                match i % 3 {
+                    0 => Ok(()),
+                    1 => Err(StoreError::Conflict("on purpose".into())),
+                    _ => panic!("on purpose"),
+                }
+            })
+            .await
+        }));
+    }
+    for (i, task) in tasks.into_iter().enumerate() {
+        let r = task.await.unwrap();
+        match i % 3 {
+            0 => assert!(r.is_ok()),
+            1 => assert!(matches!(r, Err(StoreError::Conflict(_)))),
+            _ => assert!(matches!(r, Err(StoreError::Unavailable(_))), "{r:?}"),
+        }
+    }
+    assert_eq!(s.count_accounts().await.unwrap(), 20);
+    let ids: Vec<String> = s
+        .read(|c| {
+            let mut st = c.prepare("SELECT id FROM accounts").unwrap();
+            let rows = st.query_map([], |r| r.get(0)).unwrap();
+            Ok(rows.map(|r| r.unwrap()).collect())
+        })
+        .await
+        .unwrap();
+    assert!(
+        ids.iter()
+            .all(|id: &String| id[4..].parse::<usize>().unwrap() % 3 == 0)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_deletes_a_backlog_larger_than_one_chunk() {
+    let s = std::sync::Arc::new(SqliteStore::open_in_memory().unwrap());
+    let (a, p) = conformance::account_with_default(&*s).await;
+    let total = RETENTION_CHUNK as usize * 2 + 17;
+    let mut tasks = Vec::new();
+    for i in 0..total {
+        let (s, a, p) = (s.clone(), a.id.clone(), p.id.clone());
+        tasks.push(tokio::spawn(async move {
+            let job = conformance::new_job(&a, &p, crate::JobKind::FpShot, i as i64);
+            s.enqueue(job).await.unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let leases = s
+        .claim("w", conformance::t(0), Duration::from_secs(60), total + 1)
+        .await
+        .unwrap();
+    assert_eq!(leases.len(), total);
+    for l in &leases {
+        let ok = crate::Outcome::Success(serde_json::json!({}));
+        assert!(
+            s.complete(&l.job.id, "w", 1, ok, conformance::t(5))
+                .await
+                .unwrap()
+        );
+    }
+    let kept = s
+        .enqueue(conformance::new_job(
+            &a.id,
+            &p.id,
+            crate::JobKind::FpShot,
+            9,
+        ))
+        .await
+        .unwrap();
+    let deleted = s.delete_finished_before(conformance::t(6)).await.unwrap();
+    assert_eq!(deleted, total as u64);
+    let left = s
+        .recent_jobs(&a.id, crate::JobKind::FpShot, 10)
+        .await
+        .unwrap();
+    assert_eq!(left, vec![kept]);
+}

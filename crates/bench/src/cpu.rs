@@ -1,0 +1,88 @@
+//! CPU time per thread group of this process, from /proc/self/task: tells how much of the two
+//! cores the server side and the load generator each used, since both run in this process on
+//! separate runtimes whose threads are named apart.
+
+use std::collections::HashMap;
+
+/// Thread-name prefixes of the groups (Linux truncates names to 15 bytes).
+pub const SERVER: &str = "bench-server";
+pub const CLIENT: &str = "bench-client";
+pub const WRITER: &str = "fpshot-store-wr";
+
+/// Clock ticks per second of /proc times (USER_HZ, 100 on Linux).
+const TICKS_PER_SEC: f64 = 100.0;
+
+/// CPU seconds per thread (id → (name, seconds)).
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot(HashMap<String, (String, f64)>);
+
+pub fn snapshot() -> Snapshot {
+    let mut out = HashMap::new();
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return Snapshot(out);
+    };
+    for entry in dir.flatten() {
+        let path = entry.path();
+        let Ok(stat) = std::fs::read_to_string(path.join("stat")) else {
+            continue;
+        };
+        // The name sits in parentheses and may contain spaces: fields resume after the last ')'.
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let name = head.split_once('(').map_or("", |(_, n)| n).to_string();
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // utime and stime are fields 14 and 15 of stat; `rest` starts at field 3.
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        let secs = (ticks(11) + ticks(12)) / TICKS_PER_SEC;
+        out.insert(
+            entry.file_name().to_string_lossy().into_owned(),
+            (name, secs),
+        );
+    }
+    Snapshot(out)
+}
+
+/// CPU seconds used between two snapshots, by group: server, client, store writer, other.
+/// Threads that ended in between are missed (tokio keeps idle blocking threads for 10 s).
+pub fn used(before: &Snapshot, after: &Snapshot) -> Groups {
+    let mut g = Groups::default();
+    for (tid, (name, secs)) in &after.0 {
+        let prev = before.0.get(tid).map_or(0.0, |(_, s)| *s);
+        let d = (secs - prev).max(0.0);
+        if name.starts_with(SERVER) {
+            g.server += d;
+        } else if name.starts_with(CLIENT) {
+            g.client += d;
+        } else if name.starts_with(WRITER) {
+            g.writer += d;
+        } else {
+            g.other += d;
+        }
+    }
+    g
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Groups {
+    pub server: f64,
+    pub client: f64,
+    pub writer: f64,
+    pub other: f64,
+}
+
+impl Groups {
+    /// Server-side CPU (runtime threads, blocking pool, store writer) in µs per request.
+    pub fn server_us_per(&self, requests: u64) -> f64 {
+        (self.server + self.writer) * 1e6 / (requests.max(1) as f64)
+    }
+
+    pub fn client_us_per(&self, requests: u64) -> f64 {
+        self.client * 1e6 / (requests.max(1) as f64)
+    }
+}
