@@ -311,3 +311,17 @@ def test_default_pipeline_cannot_be_deleted(client):
     expect_error(lambda: client.call("DeletePipeline", {"PipelineId": default["Id"]}), client_error, 400)
     _, found, _ = query(client, [default["Id"]])
     assert [p["Id"] for p in found] == [default["Id"]]
+
+
+def test_pipeline_quota(client):
+    """A per-account pipeline quota (docs/compatibility.md), refused with a clear code."""
+    e = expect_error(
+        lambda: [add_pipeline(client) for _ in range(500)],
+        lambda c: c.startswith("QuotaExceeded"),
+        400,
+    )
+    assert "quota" in (e.message or "").lower(), e
+    body, _ = search(client)
+    assert body["TotalCount"] >= 2, "room for at least one pipeline besides the default"
+    client.call("DeletePipeline", {"PipelineId": search(client, PageSize=100)[1][-1]["Id"]})
+    add_pipeline(client)  # a deleted pipeline frees its slot

@@ -25,7 +25,8 @@ const PYTEST_FILES: &[&str] = &[
 const PYTEST_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    std::fs::canonicalize(&root).unwrap_or(root)
 }
 
 fn run_pytest(file: &str) {
