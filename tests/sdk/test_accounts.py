@@ -215,3 +215,44 @@ def test_concurrent_clients_and_key_commands(server):
     for key, family in zip(keys, FAMILIES):
         body = make_client("sdk6_v3", server.endpoint, key).call("SearchPipeline", {"PageSize": 100}).body
         assert body["TotalCount"] == per_client + 1, f"{family}: {body['TotalCount']} pipelines"
+
+
+# ---- first start without a root key; shutdown signals ------------------------------------------
+
+
+def test_first_start_generates_a_root_key_once(tmp_path):
+    """Empty data dir, no FPSHOT_ACCESS_KEY_*: a root key is generated, saved with mode 0600,
+    printed once (stdout, not the log lines), and kept across restarts."""
+    import json
+    import os
+    import stat
+
+    from harness_server import Server
+
+    srv = Server(tmp_path / "data", tmp_path / "fpshot.log", root_from_env=False).start()
+    try:
+        path = os.path.join(srv.data_dir, "root-access-key.json")
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, oct(os.stat(path).st_mode)
+        with open(path, encoding="utf-8") as f:
+            saved = json.load(f)
+        root = Key(saved["AccessKeyId"], saved["AccessKeySecret"])
+        with open(srv.log_path, encoding="utf-8", errors="replace") as f:
+            printed = f.read()
+        assert root.id in printed and root.secret in printed, "the generated key is printed for the operator"
+        for family in ("sdk6_v3", "old_post"):
+            assert "TotalCount" in search(make_client(family, srv.endpoint, root))
+        srv.restart()
+        with open(srv.log_path, encoding="utf-8", errors="replace") as f:
+            assert f.read().count(root.secret) == 1, "printed once: not again on restart"
+        assert "TotalCount" in search(make_client("sdk6_v1", srv.endpoint, root))
+    finally:
+        code = srv.stop()
+    assert code == 0
+
+
+def test_sigint_shuts_down_cleanly(own_server):
+    import signal
+
+    key = own_server.new_account()
+    search(make_client("sdk6_v3", own_server.endpoint, key))
+    assert own_server.stop(sig=signal.SIGINT) == 0
