@@ -54,12 +54,13 @@ class Key:
 
 
 class Server:
-    def __init__(self, data_dir, log_path, env=None, root_from_env=True):
+    def __init__(self, data_dir, log_path, env=None, root_from_env=True, args=()):
         self.data_dir = str(data_dir)
         self.log_path = str(log_path)
         # Without a root key in the environment, fpshot generates one on first start.
         self.root = Key("LTAI" + secrets.token_hex(8), secrets.token_urlsafe(24)) if root_from_env else None
         self.extra_env = env or {}
+        self.extra_args = list(args)
         self.proc = None
         self.port = None
         self._log = None
@@ -86,7 +87,7 @@ class Server:
         root = {"FPSHOT_ACCESS_KEY_ID": self.root.id, "FPSHOT_ACCESS_KEY_SECRET": self.root.secret} if self.root else {}
         env = clean_env({**root, **self.extra_env})
         self.proc = subprocess.Popen(
-            [fpshot_bin(), "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir],
+            [fpshot_bin(), "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir, *self.extra_args],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

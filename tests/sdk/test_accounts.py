@@ -256,3 +256,45 @@ def test_sigint_shuts_down_cleanly(own_server):
     key = own_server.new_account()
     search(make_client("sdk6_v3", own_server.endpoint, key))
     assert own_server.stop(sig=signal.SIGINT) == 0
+
+
+# ---- settings: TOML file, overridden by FPSHOT_* ---------------------------------------------
+
+
+def test_settings_from_toml_file_overridden_by_environment(tmp_path):
+    """`serve --config FILE` reads TOML settings; FPSHOT_* variables win over the file."""
+    from harness_server import Server
+    from harness_sign import http_send
+
+    cfg = tmp_path / "fpshot.toml"
+    cfg.write_text('fpdb_quota = 2\nhost_id = "mts.from-file"\nbody_limit_bytes = 4096\n')
+    srv = Server(tmp_path / "data", tmp_path / "fpshot.log", env={"FPSHOT_FPDB_QUOTA": "3"}, args=["--config", str(cfg)])
+    srv.start()
+    try:
+        c = make_client("old_post", srv.endpoint, srv.new_account())
+        for i in range(3):
+            c.call("CreateFpShotDB", {"Name": f"lib{i}"})
+        expect_error(lambda: c.call("CreateFpShotDB", {"Name": "one too many"}), "QuotaExceeded.FpDB", 400)
+        resp = http_send(srv.port, "POST", "/?Action=SearchPipeline&Version=2014-06-18&Format=JSON", b"x=" + b"a" * 8192)
+        assert resp.status == 413, resp
+        body = resp.json()
+        assert body["HostId"] == "mts.from-file", body
+    finally:
+        code = srv.stop()
+    assert code == 0
+
+
+def test_bad_settings_file_is_refused_at_start(tmp_path):
+    import subprocess
+
+    from harness_server import clean_env, fpshot_bin
+
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("no_such_setting = 1\n")
+    r = subprocess.run(
+        [fpshot_bin(), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "d"), "--config", str(cfg)],
+        capture_output=True, text=True, timeout=60, env=clean_env(), stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert r.returncode != 0, "an unknown setting must stop the server from starting"
+    assert "bad.toml" in r.stdout + r.stderr, r.stderr
+    assert "panicked" not in r.stderr, r.stderr
