@@ -16,6 +16,7 @@ const PYTEST_FILES: &[&str] = &[
     "test_protocol.py",
     "test_formats.py",
     "test_accounts.py",
+    "test_lifecycle.py",
     "test_fpdb.py",
     "test_fpdb_delete_jobs.py",
     "test_job_crash_recovery.py",
@@ -120,6 +121,11 @@ fn sdk_formats() {
 #[test]
 fn sdk_accounts() {
     run_pytest("test_accounts.py");
+}
+
+#[test]
+fn sdk_lifecycle() {
+    run_pytest("test_lifecycle.py");
 }
 
 #[test]
