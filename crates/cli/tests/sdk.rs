@@ -19,7 +19,7 @@ const PYTEST_FILES: &[&str] = &[
     "test_lifecycle.py",
     "test_fpdb.py",
     "test_fpdb_delete_jobs.py",
-    "test_job_crash_recovery.py",
+    "test_job_runtime.py",
 ];
 
 /// A whole pytest file must finish well within CI's budget; a hung server must not hang CI.
@@ -139,8 +139,8 @@ fn sdk_fpdb_delete_jobs() {
 }
 
 #[test]
-fn sdk_job_crash_recovery() {
-    run_pytest("test_job_crash_recovery.py");
+fn sdk_job_runtime() {
+    run_pytest("test_job_runtime.py");
 }
 
 #[test]

@@ -1,5 +1,6 @@
-"""Durability of the job runtime (issue 3): `kill -9` of the server while delete jobs run, then a
-restart on the same data dir, and every accepted job finishes exactly once."""
+"""The job runtime seen from the API (issue 3): FIFO within a pipeline, and durability: `kill -9`
+of the server while delete jobs run, then a restart on the same data dir, and every accepted job
+finishes exactly once."""
 
 import time
 
@@ -82,3 +83,27 @@ def test_kill9_while_jobs_run_then_every_job_finishes_once(own_server):
         lambda: all(d["Status"] == "active" for d in c.call("ListFpShotDB", {"FpDBIds": ",".join(dbs)}).body["FpShotDBList"]["FpShotDB"]),
         what="purged libraries active again",
     )
+
+
+def test_jobs_of_one_pipeline_start_in_submission_order(server):
+    """FIFO within a priority: at any moment the jobs that have left `Queuing` are a prefix of
+    the submission order. Each snapshot asks for the ids newest first, so even a reader that
+    fetched job by job could only see an older job *more* advanced, never less."""
+    key = server.new_account()
+    c = make_client("sdk6_v3", server.endpoint, key)
+    db = create_active_db(c)["FpDBId"]
+    p = paused_pipeline(c)
+    ids = [submit_raw(server, key, db, p["Id"], i) for i in range(100)]
+    resume(c, p)
+    seen_states = set()
+    while True:
+        _, jobs, _ = query_jobs(c, list(reversed(ids)), patient=True)
+        states = [j["Status"] for j in reversed(jobs)]  # submission order
+        seen_states.update(states)
+        started = [s != "Queuing" for s in states]
+        first_queuing = started.index(False) if False in started else len(started)
+        assert not any(started[first_queuing:]), f"a later job started before an earlier one: {states}"
+        if all(s in ("Success", "Fail") for s in states):
+            break
+    assert seen_states <= {"Queuing", "Analyzing", "Success"}, seen_states
+    assert all(s == "Success" for s in states)
