@@ -107,3 +107,37 @@ def test_jobs_of_one_pipeline_start_in_submission_order(server):
             break
     assert seen_states <= {"Queuing", "Analyzing", "Success"}, seen_states
     assert all(s == "Success" for s in states)
+
+
+def test_higher_priority_pipeline_runs_first(server):
+    """fpshot's `Priority` extension (docs/compatibility.md): once a high-priority pipeline has
+    queued jobs, no job of a lower-priority pipeline starts before all of them have started.
+    Checked on live snapshots: a low job seen `Queuing` after the high pipeline was resumed and
+    seen started later means every high job had started by then (the low part of each
+    snapshot is read first, so the high part can only look more advanced)."""
+    key = server.new_account()
+    generic = make_client("core_form", server.endpoint, key)  # CommonRequest sends any parameter
+    c = make_client("sdk6_v3", server.endpoint, key)
+    db = create_active_db(c)["FpDBId"]
+    lo = generic.call("AddPipeline", {"Name": "lo", "Priority": "1"}).body["Pipeline"]
+    hi = generic.call("AddPipeline", {"Name": "hi", "Priority": "10"}).body["Pipeline"]
+    assert (lo.get("Priority"), hi.get("Priority")) == (1, 10), (lo, hi)
+    for p in (lo, hi):
+        c.call("UpdatePipeline", {"PipelineId": p["Id"], "Name": p["Name"], "State": "Paused"})
+    lo_ids = [submit_raw(server, key, db, lo["Id"], i) for i in range(50)]
+    hi_ids = [submit_raw(server, key, db, hi["Id"], 100 + i) for i in range(50)]
+    resume(c, lo)
+    resume(c, hi)
+    queuing_lo_seen = set()
+    while True:
+        _, jobs, _ = query_jobs(c, lo_ids + hi_ids, patient=True)
+        status = {j["Id"]: j["Status"] for j in jobs}
+        lo_started_since = [i for i in queuing_lo_seen if status[i] != "Queuing"]
+        hi_queuing = [i for i in hi_ids if status[i] == "Queuing"]
+        assert not (lo_started_since and hi_queuing), (
+            f"{len(lo_started_since)} low-priority jobs started while {len(hi_queuing)} high-priority jobs queued"
+        )
+        queuing_lo_seen |= {i for i in lo_ids if status[i] == "Queuing"}
+        if all(s in ("Success", "Fail") for s in status.values()):
+            break
+    assert set(status.values()) == {"Success"}
