@@ -7,6 +7,12 @@ from harness_clients import FAMILIES, V1_FAMILIES, make_client
 from harness_server import LIVE_SERVERS, Server
 
 
+# Server logs attached so far; after a few, later failures only name the log file, so a broken
+# build does not bury the first failures under megabytes of repeated log.
+_LOGS_SHOWN = [0]
+MAX_LOGS_SHOWN = 5
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Attach the tail of every running server's log to a failing test's report."""
@@ -14,7 +20,11 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if report.failed:
         for srv in list(LIVE_SERVERS):
-            report.sections.append((f"fpshot log (port {srv.port})", srv.log_tail()))
+            if _LOGS_SHOWN[0] < MAX_LOGS_SHOWN:
+                _LOGS_SHOWN[0] += 1
+                report.sections.append((f"fpshot log (port {srv.port})", srv.log_tail()))
+            else:
+                report.sections.append((f"fpshot log (port {srv.port})", f"see {srv.log_path}"))
 
 
 def start_server(tmp_path_factory, name, env=None):
@@ -50,6 +60,12 @@ def own_server(tmp_path_factory):
 @pytest.fixture
 def account(server):
     """A fresh account with one AccessKey (made by the operator CLI while the server runs)."""
+    return server.new_account()
+
+
+@pytest.fixture
+def key(server):
+    """A fresh account's AccessKey (for hand-signed requests)."""
     return server.new_account()
 
 

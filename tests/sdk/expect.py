@@ -65,6 +65,16 @@ def client_error(code):
     return bool(code) and code not in ("InternalError", "ServiceUnavailable", "SDK.UnknownServerError")
 
 
+def recent_utc(stamp, slack_seconds=900):
+    """A `YYYY-MM-DDThh:mm:ssZ` time made during this test run: UTC, not local time or the epoch."""
+    from datetime import datetime, timezone
+
+    assert TIME_RE.match(stamp or ""), f"time {stamp!r} is not YYYY-MM-DDThh:mm:ssZ"
+    t = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
+    assert abs(t - time.time()) < slack_seconds, f"time {stamp} is not now (UTC)"
+    return True
+
+
 def wait_for(fn, timeout=30.0, interval=0.05, what="condition"):
     """Poll fn() until it returns a truthy value; return that value."""
     deadline = time.monotonic() + timeout

@@ -3,7 +3,7 @@
 import secrets
 
 from harness_clients import call_patiently
-from expect import TIME_RE, check_request_id, check_types, is_id, wait_for, wrapped
+from expect import check_request_id, check_types, is_id, recent_utc, wait_for, wrapped
 
 FPDB_LIST_TYPES = {"FpDBId": str, "Name": str, "Description": str, "ModelId": int, "Status": str}
 JOB_TYPES = {"Id": str, "FpDBId": str, "DelType": str, "PipelineId": str, "Status": str, "CreationTime": str}
@@ -58,9 +58,9 @@ def submit_delete(client, db_id, **params):
 def check_job(job):
     check_types(job, JOB_TYPES, "FpDBDeleteJob.")
     assert job["Status"] in JOB_STATES, job
-    assert TIME_RE.match(job["CreationTime"]), job
+    assert recent_utc(job["CreationTime"]), job
     if job["Status"] in ("Success", "Fail"):
-        assert isinstance(job.get("FinishTime"), str) and TIME_RE.match(job["FinishTime"]), job
+        assert isinstance(job.get("FinishTime"), str) and recent_utc(job["FinishTime"]), job
         assert job["FinishTime"] >= job["CreationTime"], job
     if job["Status"] == "Fail":
         assert isinstance(job.get("Code"), str) and job["Code"], f"a failed job carries Code: {job}"

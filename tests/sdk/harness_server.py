@@ -54,11 +54,13 @@ class Key:
 
 
 class Server:
-    def __init__(self, data_dir, log_path, env=None):
+    def __init__(self, data_dir, log_path, env=None, root_from_env=True, args=()):
         self.data_dir = str(data_dir)
         self.log_path = str(log_path)
-        self.root = Key("LTAI" + secrets.token_hex(8), secrets.token_urlsafe(24))
+        # Without a root key in the environment, fpshot generates one on first start.
+        self.root = Key("LTAI" + secrets.token_hex(8), secrets.token_urlsafe(24)) if root_from_env else None
         self.extra_env = env or {}
+        self.extra_args = list(args)
         self.proc = None
         self.port = None
         self._log = None
@@ -82,15 +84,10 @@ class Server:
         self._log = open(self.log_path, "ab")
         self._log.write(f"\n==== fpshot serve on 127.0.0.1:{self.port} ====\n".encode())
         self._log.flush()
-        env = clean_env(
-            {
-                "FPSHOT_ACCESS_KEY_ID": self.root.id,
-                "FPSHOT_ACCESS_KEY_SECRET": self.root.secret,
-                **self.extra_env,
-            }
-        )
+        root = {"FPSHOT_ACCESS_KEY_ID": self.root.id, "FPSHOT_ACCESS_KEY_SECRET": self.root.secret} if self.root else {}
+        env = clean_env({**root, **self.extra_env})
         self.proc = subprocess.Popen(
-            [fpshot_bin(), "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir],
+            [fpshot_bin(), "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir, *self.extra_args],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -120,18 +117,18 @@ class Server:
         except OSError:
             return None
 
-    def stop(self, timeout=30):
-        """SIGTERM and wait: a clean shutdown must exit 0."""
+    def stop(self, timeout=30, sig=signal.SIGTERM):
+        """SIGTERM (or `sig`) and wait: a clean shutdown must exit 0."""
         if self.proc is None:
             return 0
-        self.proc.send_signal(signal.SIGTERM)
+        self.proc.send_signal(sig)
         try:
             code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
             self._forget()
-            raise AssertionError(f"fpshot did not exit within {timeout}s of SIGTERM\n{self.log_tail()}")
+            raise AssertionError(f"fpshot did not exit within {timeout}s of signal {sig}\n{self.log_tail()}")
         self._forget()
         return code
 

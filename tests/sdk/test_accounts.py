@@ -179,3 +179,39 @@ def test_secrets_never_in_server_log(server):
     assert log.strip(), "the server writes structured logs"
     assert key.secret not in log, "an AccessKeySecret appeared in the server log"
     assert server.root.secret not in log, "the root AccessKeySecret appeared in the server log"
+
+
+# ---- concurrency: many clients and the operator CLI at once ------------------------------------
+
+
+def test_concurrent_clients_and_key_commands(server):
+    """SDK clients of every family write at once while the operator CLI writes keys into the same
+    data dir: nothing is refused for being busy and nothing is lost."""
+    import threading
+
+    from harness_clients import FAMILIES, call_patiently
+
+    per_client = 12
+    keys = [server.new_account() for _ in FAMILIES]
+    errors = []
+
+    def work(key, family):
+        try:
+            c = make_client(family, server.endpoint, key)
+            for i in range(per_client):
+                call_patiently(c, "AddPipeline", {"Name": f"{family}-{i}"})
+        except Exception as e:  # noqa: BLE001 - collected and reported below
+            errors.append(f"{family}: {e!r}")
+
+    threads = [threading.Thread(target=work, args=(k, f)) for k, f in zip(keys, FAMILIES)]
+    for t in threads:
+        t.start()
+    made = [server.new_account() for _ in range(5)]
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    listed = {k["AccessKeyId"] for k in server.list_keys()}
+    assert {k.id for k in made} <= listed
+    for key, family in zip(keys, FAMILIES):
+        body = make_client("sdk6_v3", server.endpoint, key).call("SearchPipeline", {"PageSize": 100}).body
+        assert body["TotalCount"] == per_client + 1, f"{family}: {body['TotalCount']} pipelines"

@@ -134,3 +134,12 @@ def test_list_unicode_and_empty_description(client):
 
 def test_create_and_list_have_request_ids(client):
     check_request_id(client.call("ListFpShotDB", {}).body)
+
+
+def test_list_ids_tolerates_spaces_and_repeats_in_asked_order(client):
+    a = create_db(client)["FpDBId"]
+    b = create_db(client)["FpDBId"]
+    body = client.call("ListFpShotDB", {"FpDBIds": f" {b} , {a},{b}"}).body
+    ids = [d["FpDBId"] for d in body["FpShotDBList"]["FpShotDB"]]
+    assert list(dict.fromkeys(ids)) == [b, a]
+    assert "NonExistIds" not in body

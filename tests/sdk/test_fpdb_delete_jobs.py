@@ -226,3 +226,43 @@ def test_query_xml(server):
     assert j.findtext("Status") == "Success" and j.findtext("DelType") == "Purge"
     assert j.findtext("UserData") == "x<y>&z"
     assert [s.text for s in root.findall("./NonExistIds/String")] == [ghost]
+
+
+# ---- how delete jobs meet other work (docs/compatibility.md) ---------------------------------
+
+
+def test_second_job_on_a_deleted_library_fails_with_code_and_message(client):
+    """Delete then Purge queued on one library: the Purge runs after the Delete and fails."""
+    db = create_active_db(client)
+    p = paused_pipeline(client)
+    deleting = submit_delete(client, db["FpDBId"], DelType="Delete", PipelineId=p["Id"])
+    purging = submit_delete(client, db["FpDBId"], DelType="Purge", PipelineId=p["Id"], UserData="late")
+    resume(client, p)
+    assert wait_finished(client, deleting)["Status"] == "Success"
+    failed = wait_finished(client, purging)
+    assert failed["Status"] == "Fail", failed
+    assert failed["Code"] == "InvalidParameter.ResourceNotFound", failed
+    assert failed["UserData"] == "late" and failed["DelType"] == "Purge"
+
+
+def test_delete_frees_a_library_quota_slot(server):
+    c = make_client("sdk6_v3", server.endpoint, server.new_account())
+    dbs = []
+    with pytest.raises(ApiError) as info:
+        for _ in range(200):
+            dbs.append(create_db(c)["FpDBId"])
+    assert info.value.code.startswith("QuotaExceeded"), info.value
+    done = wait_finished(c, submit_delete(c, dbs[0], DelType="Delete"))
+    assert done["Status"] == "Success", done
+    create_db(c)  # the deleted library no longer counts
+
+
+def test_pipeline_with_unfinished_jobs_cannot_be_deleted(client):
+    db = create_db(client)
+    p = paused_pipeline(client)
+    jid = submit_delete(client, db["FpDBId"], PipelineId=p["Id"])
+    expect_error(lambda: client.call("DeletePipeline", {"PipelineId": p["Id"]}), client_error, 400)
+    resume(client, p)
+    assert wait_finished(client, jid)["Status"] == "Success"
+    assert client.call("DeletePipeline", {"PipelineId": p["Id"]}).body["PipelineId"] == p["Id"]
+    assert job(client, jid)["PipelineId"] == p["Id"], "finished jobs keep their PipelineId"

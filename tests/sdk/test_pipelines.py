@@ -7,12 +7,12 @@ import json
 import secrets
 
 from expect import (
-    TIME_RE,
     check_request_id,
     check_types,
     client_error,
     expect_error,
     is_id,
+    recent_utc,
     wrapped,
 )
 
@@ -76,7 +76,7 @@ def search(client, **params):
     items = wrapped(body, "PipelineList", "Pipeline")
     for p in items:
         check_pipeline(p, "SearchPipeline.Pipeline[].")
-        assert isinstance(p.get("CreationTime"), str) and TIME_RE.match(p["CreationTime"]), p
+        assert isinstance(p.get("CreationTime"), str) and recent_utc(p["CreationTime"]), p
     return body, items
 
 
@@ -303,3 +303,25 @@ def test_delete_pipeline(client):
 
 def test_delete_pipeline_requires_id(client):
     expect_error(lambda: client.call("DeletePipeline", {}), "MissingPipelineId", 400)
+
+
+def test_default_pipeline_cannot_be_deleted(client):
+    _, items = search(client)
+    (default,) = items
+    expect_error(lambda: client.call("DeletePipeline", {"PipelineId": default["Id"]}), client_error, 400)
+    _, found, _ = query(client, [default["Id"]])
+    assert [p["Id"] for p in found] == [default["Id"]]
+
+
+def test_pipeline_quota(client):
+    """A per-account pipeline quota (docs/compatibility.md), refused with a clear code."""
+    e = expect_error(
+        lambda: [add_pipeline(client) for _ in range(500)],
+        lambda c: c.startswith("QuotaExceeded"),
+        400,
+    )
+    assert "quota" in (e.message or "").lower(), e
+    body, _ = search(client)
+    assert body["TotalCount"] >= 2, "room for at least one pipeline besides the default"
+    client.call("DeletePipeline", {"PipelineId": search(client, PageSize=100)[1][-1]["Id"]})
+    add_pipeline(client)  # a deleted pipeline frees its slot

@@ -4,15 +4,15 @@ Format=XML) are signed by harness_sign.py, which is first checked against the sp
 
 import socket
 import uuid
-import xml.etree.ElementTree as ET
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl
 
 import pytest
 from alibabacloud_tea_openapi.exceptions import ClientException as TeaClientException
 from alibabacloud_tea_openapi.utils_models import OpenApiRequest, Params
 from darabonba.runtime import RuntimeOptions
 
-from expect import REQUEST_ID_RE, check_request_id, expect_error, is_id, wrapped
+from expect import check_request_id, expect_error, wrapped
+from wire import err_json, ok_json, resign
 from harness_clients import ApiError, CoreForm, Sdk6, make_client
 from harness_sign import (
     http_send,
@@ -24,9 +24,6 @@ from harness_sign import (
     v3_authorization,
     v3_request,
 )
-
-ERROR_FIELDS = ("RequestId", "HostId", "Code", "Message", "Recommend")
-
 
 # ---- the test's own signer matches the spec's known answers ----------------------------------
 
@@ -60,43 +57,6 @@ def test_harness_signer_matches_spec_vectors():
 # ---- transports ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def key(server):
-    return server.new_account()
-
-
-def resign(url, secret, drop=(), method="POST", **changes):
-    """Take a signed V1 URL, drop or change parameters, and sign it again."""
-    params = dict(parse_qsl(url[2:], keep_blank_values=True))
-    params.pop("Signature")
-    for k in drop:
-        params.pop(k)
-    params.update(changes)
-    params["Signature"] = v1_signature(method, params, secret)
-    return "/?" + urlencode(params, quote_via=quote, safe="-_.~")
-
-
-def ok_json(resp):
-    assert resp.status == 200, resp
-    assert resp.headers.get("content-type", "").startswith("application/json"), resp.headers
-    body = resp.json()
-    rid = check_request_id(body)
-    assert resp.headers.get("x-acs-request-id") == rid, "x-acs-request-id header must equal body RequestId"
-    return body
-
-
-def err_json(resp, code, status):
-    assert resp.status == status, resp
-    assert resp.headers.get("content-type", "").startswith("application/json"), resp.headers
-    body = resp.json()
-    for f in ERROR_FIELDS:
-        assert isinstance(body.get(f), str), f"error envelope field {f} missing or not a string: {body}"
-    assert body["Code"] == code, body
-    assert REQUEST_ID_RE.match(body["RequestId"]), body
-    assert resp.headers.get("x-acs-request-id") == body["RequestId"]
-    return body
-
-
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_raw_v1_query_params(server, key, method):
     resp, _ = v1_request(server.port, "AddPipeline", key.id, key.secret, {"Name": "q a+b*~/é"}, method=method)
@@ -112,12 +72,18 @@ def test_raw_v1_form_body_and_query_merged(server, key):
     assert p["Name"] == "form a b+c" and p["Speed"] == "AIVideoFPShot"
 
 
-def test_raw_v1_action_from_header(server, key):
-    """V1 without an Action parameter routes on the x-acs-action header (spec §2.1)."""
+def test_v1_action_must_be_signed(server, key):
+    """V1 does not sign headers, so fpshot takes a V1 request's action only from the signed
+    `Action` parameter (docs/compatibility.md: 400 MissingAction), and the unsigned x-acs-action
+    header can never redirect a signed request to another action. V3 signs x-acs-action."""
     url = resign(signed_v1_url("SearchPipeline", key.id, key.secret), key.secret, drop=("Action",))
     assert "Action=" not in url
     resp = http_send(server.port, "POST", url, headers={"x-acs-action": "SearchPipeline", "x-acs-version": "2014-06-18"})
-    assert ok_json(resp)["TotalCount"] == 1
+    err_json(resp, "MissingAction", 400)
+
+    url = signed_v1_url("SearchPipeline", key.id, key.secret)
+    resp = http_send(server.port, "POST", url, headers={"x-acs-action": "AddPipeline"})
+    assert "TotalCount" in ok_json(resp), "the signed Action wins over the header"
 
 
 def test_raw_v3_get_and_post(server, key):
@@ -160,6 +126,53 @@ def test_sdk6_response_headers_carry_request_id(server, key):
         r = Sdk6(server.endpoint, key, v1=v1).call("SearchPipeline", {})
         assert r.status == 200
         assert r.headers["x-acs-request-id"] == check_request_id(r.body)
+
+
+def test_v1_tampered_parameter_refused(server, key):
+    url = signed_v1_url("AddPipeline", key.id, key.secret, {"Name": "genuine"})
+    resp = http_send(server.port, "POST", url.replace("Name=genuine", "Name=forged"))
+    err_json(resp, "SignatureDoesNotMatch", 400)
+
+
+def test_v3_tampered_body_refused(server, key):
+    """V3 covers a form body by x-acs-content-sha256: another body under the same headers fails."""
+    import hashlib
+
+    body = b"Name=genuine"
+    headers = {
+        "host": f"127.0.0.1:{server.port}", "x-acs-action": "AddPipeline", "x-acs-version": "2014-06-18",
+        "x-acs-date": utc_timestamp(), "x-acs-signature-nonce": uuid.uuid4().hex,
+        "x-acs-content-sha256": hashlib.sha256(body).hexdigest(), "accept": "application/json",
+        "content-type": "application/x-www-form-urlencoded",
+    }  # fmt: skip
+    headers["authorization"] = v3_authorization("POST", {}, headers, body, key.id, key.secret)
+    resp = http_send(server.port, "POST", "/", b"Name=forged", headers)
+    assert resp.status == 400 and resp.json()["Code"] in ("SignatureDoesNotMatch", "IncompleteSignature"), resp
+    headers["x-acs-signature-nonce"] = uuid.uuid4().hex
+    headers["authorization"] = v3_authorization("POST", {}, headers, body, key.id, key.secret)
+    assert ok_json(http_send(server.port, "POST", "/", body, headers))["Pipeline"]["Name"] == "genuine"
+
+
+def test_throttling_answer_makes_sdk6_raise_throttling_exception(server):
+    """Past the per-account QPS: 400 Throttling.User with x-acs-retry-after, which TEA turns
+    into ThrottlingException (spec §2.8)."""
+    from alibabacloud_tea_openapi.exceptions import ThrottlingException
+
+    key = server.new_account()
+    throttled = None
+    for _ in range(1000):
+        resp, _ = v1_request(server.port, "SearchPipeline", key.id, key.secret)
+        if resp.status != 200:
+            throttled = resp
+            break
+    assert throttled is not None, "1000 back-to-back requests were never throttled"
+    body = err_json(throttled, "Throttling.User", 400)
+    assert int(throttled.headers["x-acs-retry-after"]) > 0, throttled.headers
+    with pytest.raises(ApiError) as info:
+        for _ in range(1000):
+            Sdk6(server.endpoint, key, v1=False).call("SearchPipeline", {})
+    assert isinstance(info.value.original, ThrottlingException), info.value
+    assert body["Message"]
 
 
 # ---- timestamps ------------------------------------------------------------------------------
@@ -293,62 +306,6 @@ def test_unknown_key_raw(server):
     assert body["Message"] == "Specified access key is not found."
 
 
-# ---- XML -------------------------------------------------------------------------------------
-
-
-def parse_xml(resp):
-    assert resp.headers.get("content-type", "").replace(" ", "").lower() == "text/xml;charset=utf-8", resp.headers
-    assert resp.body.startswith(b"<?xml"), resp.body[:100]
-    return ET.fromstring(resp.body)
-
-
-@pytest.mark.parametrize("fmt", ["XML", "xml"])
-def test_xml_error_body(server, key, fmt):
-    resp, _ = v1_request(server.port, "DeletePipeline", key.id, key.secret, fmt=fmt)
-    assert resp.status == 400
-    root = parse_xml(resp)
-    assert root.tag == "Error"
-    fields = {child.tag: child.text for child in root}
-    assert set(ERROR_FIELDS) <= set(fields), fields
-    assert fields["Code"] == "MissingPipelineId"
-    assert REQUEST_ID_RE.match(fields["RequestId"])
-    assert resp.headers.get("x-acs-request-id") == fields["RequestId"]
-
-
-def test_xml_signature_error_body(server, key):
-    resp, _ = v1_request(server.port, "SearchPipeline", key.id, key.secret + "x", fmt="XML")
-    assert resp.status == 400
-    root = parse_xml(resp)
-    assert root.tag == "Error" and root.findtext("Code") == "SignatureDoesNotMatch"
-
-
-def test_xml_success_body(server, key):
-    v1_request(server.port, "AddPipeline", key.id, key.secret, {"Name": "x<&>y"})
-    resp, _ = v1_request(server.port, "SearchPipeline", key.id, key.secret, {"PageSize": "100"}, fmt="XML")
-    assert resp.status == 200
-    root = parse_xml(resp)
-    assert root.tag == "SearchPipelineResponse"
-    rid = root.findtext("RequestId")
-    assert REQUEST_ID_RE.match(rid) and resp.headers.get("x-acs-request-id") == rid
-    assert root.findtext("TotalCount") == "2" and root.findtext("PageNumber") == "1"
-    pipelines = root.findall("./PipelineList/Pipeline")
-    assert len(pipelines) == 2
-    assert "x<&>y" in {p.findtext("Name") for p in pipelines}, "XML text must be escaped and round-trip"
-    assert all(is_id(p.findtext("Id")) for p in pipelines)
-
-
-def test_default_format_without_accept_is_xml(server, key):
-    """Spec §2.7 server rule: no Format and no JSON Accept header on V1 -> XML (the doc default)."""
-    resp, _ = v1_request(server.port, "SearchPipeline", key.id, key.secret, fmt=None)
-    assert resp.status == 200
-    assert parse_xml(resp).tag == "SearchPipelineResponse"
-
-
-def test_default_format_with_json_accept_is_json(server, key):
-    url = signed_v1_url("SearchPipeline", key.id, key.secret, fmt=None)
-    ok_json(http_send(server.port, "POST", url, headers={"Accept": "application/json"}))
-
-
 # ---- limits and health -------------------------------------------------------------------------
 
 
@@ -395,27 +352,3 @@ def test_sdk_error_is_client_exception_with_status(server, key):
     assert isinstance(e, TeaClientException)
     assert e.data["statusCode"] == 400 and e.data["Code"] == "MissingPipelineId"
     assert e.message.startswith("code: 400, ")
-
-
-# ---- the README's snippet ----------------------------------------------------------------------
-
-
-def test_readme_python_snippet_works(server, key):
-    """The first ```python block of README.md, pointed at this server, runs as a new user would."""
-    import os
-    import re
-    import subprocess
-    import sys
-
-    readme = os.path.join(os.path.dirname(__file__), "..", "..", "README.md")
-    with open(readme, encoding="utf-8") as f:
-        text = f.read()
-    m = re.search(r"```python\n(.*?)```", text, re.S)
-    assert m, "README.md has no ```python snippet"
-    code = m.group(1)
-    for field, value in (("access_key_id", key.id), ("access_key_secret", key.secret), ("endpoint", server.endpoint)):
-        code, n = re.subn(rf"{field}\s*=\s*(['\"])[^'\"]*\1", f"{field}={value!r}", code)
-        assert n == 1, f"README snippet must set {field}= exactly once"
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
-    assert r.returncode == 0, f"README snippet failed:\n{code}\nstdout: {r.stdout}\nstderr: {r.stderr}"
-    assert r.stdout.strip(), "the snippet prints the answer"

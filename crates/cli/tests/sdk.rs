@@ -14,17 +14,20 @@ use std::time::{Duration, Instant};
 const PYTEST_FILES: &[&str] = &[
     "test_pipelines.py",
     "test_protocol.py",
+    "test_formats.py",
     "test_accounts.py",
+    "test_lifecycle.py",
     "test_fpdb.py",
     "test_fpdb_delete_jobs.py",
-    "test_job_crash_recovery.py",
+    "test_job_runtime.py",
 ];
 
 /// A whole pytest file must finish well within CI's budget; a hung server must not hang CI.
 const PYTEST_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    std::fs::canonicalize(&root).unwrap_or(root)
 }
 
 fn run_pytest(file: &str) {
@@ -111,8 +114,18 @@ fn sdk_protocol() {
 }
 
 #[test]
+fn sdk_formats() {
+    run_pytest("test_formats.py");
+}
+
+#[test]
 fn sdk_accounts() {
     run_pytest("test_accounts.py");
+}
+
+#[test]
+fn sdk_lifecycle() {
+    run_pytest("test_lifecycle.py");
 }
 
 #[test]
@@ -126,8 +139,8 @@ fn sdk_fpdb_delete_jobs() {
 }
 
 #[test]
-fn sdk_job_crash_recovery() {
-    run_pytest("test_job_crash_recovery.py");
+fn sdk_job_runtime() {
+    run_pytest("test_job_runtime.py");
 }
 
 #[test]
