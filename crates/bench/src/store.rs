@@ -384,7 +384,7 @@ fn reprepare_probe() -> Result<()> {
             rusqlite::params![format!("j{i}"), i],
         )?;
     }
-    let queries: [(&str, &[&dyn rusqlite::ToSql]); 9] = [
+    let queries: [(&str, &[&dyn rusqlite::ToSql]); 12] = [
         ("SELECT * FROM jobs WHERE id = ?1", &[&"j3"]),
         ("SELECT * FROM jobs WHERE seq = ?1", &[&3]),
         ("SELECT * FROM jobs WHERE account_id = ?1", &[&"a"]),
@@ -405,6 +405,20 @@ fn reprepare_probe() -> Result<()> {
         (
             "SELECT * FROM jobs WHERE account_id = ?1 ORDER BY created DESC LIMIT 20",
             &[&"a"],
+        ),
+        (
+            "SELECT * FROM jobs WHERE account_id = ?1 AND kind = ?2 ORDER BY created, seq",
+            &[&"a", &"k"],
+        ),
+        (
+            "SELECT * FROM jobs INDEXED BY jobs_account_kind WHERE account_id = ?1 AND kind = ?2 \
+             ORDER BY created DESC, seq DESC LIMIT 20",
+            &[&"a", &"k"],
+        ),
+        (
+            "SELECT * FROM jobs WHERE seq IN (SELECT seq FROM jobs WHERE account_id = ?1 \
+             AND kind = ?2) ORDER BY created DESC, seq DESC LIMIT 20",
+            &[&"a", &"k"],
         ),
     ];
     println!();
