@@ -9,13 +9,11 @@ pub const SERVER: &str = "bench-server";
 pub const CLIENT: &str = "bench-client";
 pub const WRITER: &str = "fpshot-store-wr";
 
-/// Clock ticks per second of /proc times (USER_HZ, 100 on Linux).
-const TICKS_PER_SEC: f64 = 100.0;
-
 /// CPU seconds per thread (id → (name, seconds)).
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot(HashMap<String, (String, f64)>);
 
+/// Reads every thread's on-CPU time in nanoseconds (schedstat's first field) and its name.
 pub fn snapshot() -> Snapshot {
     let mut out = HashMap::new();
     let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
@@ -23,29 +21,28 @@ pub fn snapshot() -> Snapshot {
     };
     for entry in dir.flatten() {
         let path = entry.path();
-        let Ok(stat) = std::fs::read_to_string(path.join("stat")) else {
+        let ns = std::fs::read_to_string(path.join("schedstat"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok());
+        let Some(ns) = ns else {
             continue;
         };
-        // The name sits in parentheses and may contain spaces: fields resume after the last ')'.
-        let Some((head, rest)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        let name = head.split_once('(').map_or("", |(_, n)| n).to_string();
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        // utime and stime are fields 14 and 15 of stat; `rest` starts at field 3.
-        let ticks = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        let secs = (ticks(11) + ticks(12)) / TICKS_PER_SEC;
+        let name = std::fs::read_to_string(path.join("comm"))
+            .unwrap_or_default()
+            .trim()
+            .to_string();
         out.insert(
             entry.file_name().to_string_lossy().into_owned(),
-            (name, secs),
+            (name, ns / 1e9),
         );
     }
     Snapshot(out)
+}
+
+/// Process CPU seconds (every thread) between two snapshots.
+pub fn total(before: &Snapshot, after: &Snapshot) -> f64 {
+    let g = used(before, after);
+    g.server + g.client + g.writer + g.other
 }
 
 /// CPU seconds used between two snapshots, by group: server, client, store writer, other.

@@ -98,8 +98,16 @@ pub fn run(args: JobsArgs) -> Result<()> {
     let n = args.jobs as f64;
     for (mode, workers, runs) in &table {
         let submit: Vec<f64> = runs.iter().map(|o| n / o.submit_secs).collect();
-        let done: Vec<f64> = runs.iter().map(|o| n / o.total_secs).collect();
-        let total: Vec<f64> = runs.iter().map(|o| o.total_secs).collect();
+        // In drain mode the clock restarts at the resume: the whole run is submit + drain.
+        let whole = |o: &Outcome| {
+            if mode == "drain" {
+                o.submit_secs + o.total_secs
+            } else {
+                o.total_secs
+            }
+        };
+        let done: Vec<f64> = runs.iter().map(|o| n / whole(o)).collect();
+        let total: Vec<f64> = runs.iter().map(whole).collect();
         let cpu: Vec<f64> = runs.iter().map(|o| o.cpu_us_per_job).collect();
         let drain: Vec<f64> = runs
             .iter()

@@ -31,17 +31,22 @@ pub struct StoreArgs {
     data_parent: Option<PathBuf>,
 }
 
-/// µs per call of `f`, one call at a time.
-async fn serial<F, Fut, T>(calls: u32, mut f: F) -> Result<f64>
+/// (wall, process CPU) µs per call of `f`, one call at a time. CPU counts every thread of the
+/// process (runtime, blocking pool, store writer), so other processes' load barely moves it.
+async fn serial<F, Fut, T>(calls: u32, mut f: F) -> Result<(f64, f64)>
 where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = std::result::Result<T, fpshot_store::StoreError>>,
 {
+    let before = crate::cpu::snapshot();
     let start = Instant::now();
     for i in 0..calls {
         f(i).await?;
     }
-    Ok(start.elapsed().as_secs_f64() * 1e6 / f64::from(calls.max(1)))
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = crate::cpu::total(&before, &crate::cpu::snapshot());
+    let n = f64::from(calls.max(1));
+    Ok((wall * 1e6 / n, cpu * 1e6 / n))
 }
 
 /// µs of wall time per call with `tasks` callers at once (the inverse of throughput).
@@ -117,16 +122,20 @@ async fn measure(args: StoreArgs) -> Result<()> {
         args.calls, args.rounds
     );
     println!();
-    println!("| store call (path) | one caller, µs/call | 32 callers, µs of wall time/call |");
-    println!("|---|---:|---:|");
+    println!(
+        "| store call (path) | one caller: process CPU µs/call | one caller: wall µs/call | 32 callers: wall µs/call |"
+    );
+    println!("|---|---:|---:|---:|");
     let n = args.calls;
     let rounds = args.rounds.max(1);
 
     macro_rules! row {
         ($label:expr, $serial:expr, $conc:expr) => {{
-            let (mut s, mut c) = (Vec::new(), Vec::new());
+            let (mut s, mut cpu, mut c) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..rounds {
-                s.push($serial.await?);
+                let (wall, on_cpu) = $serial.await?;
+                s.push(wall);
+                cpu.push(on_cpu);
                 if let Some(fut) = $conc {
                     c.push(fut.await?);
                 }
@@ -136,7 +145,13 @@ async fn measure(args: StoreArgs) -> Result<()> {
             } else {
                 format!("{:.1}", median(&c))
             };
-            println!("| {} | {:.1} | {} |", $label, median(&s), conc);
+            println!(
+                "| {} | {:.1} | {:.1} | {} |",
+                $label,
+                median(&cpu),
+                median(&s),
+                conc
+            );
         }};
     }
 
@@ -263,6 +278,7 @@ async fn measure(args: StoreArgs) -> Result<()> {
     }
     println!();
     limit_ab(&fx, &account, n, rounds)?;
+    reprepare_probe()?;
     println!("{}", load_line());
     fx.stop().await;
     Ok(())
@@ -348,6 +364,77 @@ fn limit_ab(fx: &Fixture, account: &str, n: u32, rounds: u32) -> Result<()> {
             "| {label} | {:.1} | {:.2} |",
             median(&times),
             reprepares as f64 / f64::from((n * rounds).max(1))
+        );
+    }
+    Ok(())
+}
+
+/// Which statements SQLite re-prepares on every use through rusqlite's statement cache: simple
+/// queries on an in-memory copy of the `jobs` table (plain indexes only), each run 100 times.
+fn reprepare_probe() -> Result<()> {
+    const TABLE: &str = "CREATE TABLE jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, \
+        id TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL, kind TEXT NOT NULL, \
+        created INTEGER NOT NULL); \
+        CREATE INDEX jobs_account_kind ON jobs (account_id, kind, created DESC, seq DESC);";
+    let conn = rusqlite::Connection::open_in_memory()?;
+    conn.execute_batch(TABLE)?;
+    for i in 0..25 {
+        conn.execute(
+            "INSERT INTO jobs (id, account_id, kind, created) VALUES (?1, 'a', 'k', ?2)",
+            rusqlite::params![format!("j{i}"), i],
+        )?;
+    }
+    let queries: [(&str, &[&dyn rusqlite::ToSql]); 12] = [
+        ("SELECT * FROM jobs WHERE id = ?1", &[&"j3"]),
+        ("SELECT * FROM jobs WHERE seq = ?1", &[&3]),
+        ("SELECT * FROM jobs WHERE account_id = ?1", &[&"a"]),
+        (
+            "SELECT * FROM jobs WHERE account_id = ?1 AND kind = ?2",
+            &[&"a", &"k"],
+        ),
+        ("SELECT * FROM jobs WHERE account_id = 'a' LIMIT ?1", &[&20]),
+        ("SELECT * FROM jobs WHERE created > ?1", &[&-1]),
+        (
+            "SELECT * FROM jobs WHERE account_id = ?1 AND kind = ?2 ORDER BY created DESC, seq DESC",
+            &[&"a", &"k"],
+        ),
+        (
+            "SELECT * FROM jobs WHERE account_id = ?1 AND kind = ?2 ORDER BY created DESC, seq DESC LIMIT 20",
+            &[&"a", &"k"],
+        ),
+        (
+            "SELECT * FROM jobs WHERE account_id = ?1 ORDER BY created DESC LIMIT 20",
+            &[&"a"],
+        ),
+        (
+            "SELECT * FROM jobs WHERE account_id = ?1 AND kind = ?2 ORDER BY created, seq",
+            &[&"a", &"k"],
+        ),
+        (
+            "SELECT * FROM jobs INDEXED BY jobs_account_kind WHERE account_id = ?1 AND kind = ?2 \
+             ORDER BY created DESC, seq DESC LIMIT 20",
+            &[&"a", &"k"],
+        ),
+        (
+            "SELECT * FROM jobs WHERE seq IN (SELECT seq FROM jobs WHERE account_id = ?1 \
+             AND kind = ?2) ORDER BY created DESC, seq DESC LIMIT 20",
+            &[&"a", &"k"],
+        ),
+    ];
+    println!();
+    println!("| in-memory `jobs` table, plain indexes: query | re-preparations per call |");
+    println!("|---|---:|");
+    for (sql, params) in queries {
+        let calls = 100;
+        let mut reprepares = 0;
+        for _ in 0..calls {
+            let mut stmt = conn.prepare_cached(sql)?;
+            let _ = stmt.query_map(params, |_| Ok(()))?.count();
+            reprepares = stmt.get_status(rusqlite::StatementStatus::RePrepare);
+        }
+        println!(
+            "| `{sql}` | {:.2} |",
+            f64::from(reprepares) / f64::from(calls)
         );
     }
     Ok(())
