@@ -1,6 +1,6 @@
 use super::*;
 use crate::conformance;
-use crate::{AccountStore, JobQueue};
+use crate::{AccountStore, JobQueue, PipelineStore};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -247,4 +247,51 @@ async fn retention_deletes_a_backlog_larger_than_one_chunk() {
         .await
         .unwrap();
     assert_eq!(left, vec![kept]);
+}
+
+/// Two stores on one file (as with `fpshot key ...` next to a running server): writes from both
+/// serialize on SQLite's lock, and concurrent claims never hand out a job twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_on_one_file_share_the_queue_safely() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("meta.db");
+    let one = std::sync::Arc::new(SqliteStore::open(&path).unwrap());
+    let two = std::sync::Arc::new(SqliteStore::open(&path).unwrap());
+    let (a, p) = conformance::account_with_default(&*one).await;
+    assert_eq!(two.ensure_default_pipeline(&a.id).await.unwrap(), p);
+    let mut ids = std::collections::HashSet::new();
+    for i in 0..200 {
+        let s = if i % 2 == 0 { &one } else { &two };
+        let job = conformance::new_job(&a.id, &p.id, crate::JobKind::FpShot, i);
+        ids.insert(s.enqueue(job).await.unwrap().id);
+    }
+    let mut tasks = Vec::new();
+    for w in 0..4 {
+        let s = if w % 2 == 0 { one.clone() } else { two.clone() };
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let got = s
+                    .claim(
+                        &format!("w{w}"),
+                        conformance::t(0),
+                        Duration::from_secs(60),
+                        3,
+                    )
+                    .await
+                    .unwrap();
+                if got.is_empty() {
+                    return mine;
+                }
+                mine.extend(got.into_iter().map(|l| l.job.id));
+            }
+        }));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for t in tasks {
+        for id in t.await.unwrap() {
+            assert!(seen.insert(id), "claimed twice");
+        }
+    }
+    assert_eq!(seen, ids);
 }
