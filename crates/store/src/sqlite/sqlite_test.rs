@@ -295,3 +295,42 @@ async fn two_stores_on_one_file_share_the_queue_safely() {
     }
     assert_eq!(seen, ids);
 }
+
+/// A single-statement write has no savepoint: if it panics, its whole batch is rolled back and
+/// answered with `Unavailable` (nothing half-done commits), and the writer lives on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_single_statement_write_aborts_only_its_batch() {
+    let s = std::sync::Arc::new(SqliteStore::open_in_memory().unwrap());
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.write_one(move |c| {
+                c.execute(
+                    "INSERT INTO accounts (id, name, created) VALUES (?1, 'x', 0)",
+                    [format!("acc-{i}")],
+                )
+                .map_err(codec::map_err)?;
+                if i == 20 {
+                    panic!("on purpose");
+                }
+                Ok(())
+            })
+            .await
+            .is_ok()
+        }));
+    }
+    let mut acked = 0;
+    for t in tasks {
+        if t.await.unwrap() {
+            acked += 1;
+        }
+    }
+    assert!(acked < 40);
+    assert_eq!(
+        s.count_accounts().await.unwrap(),
+        acked,
+        "exactly the acknowledged writes are stored"
+    );
+    s.create_account("after").await.unwrap();
+}
