@@ -144,16 +144,20 @@ impl Phase {
         let (p, w) = cpu_ticks();
         let (p_ms, w_ms) = ((p - self.cpu.0) * 10, (w - self.cpu.1) * 10);
         let per = |ms: u64| ms as f64 * 1000.0 / n as f64;
-        let bound = if w_ms > 0 {
-            format!("{:.0}/s", n as f64 * 1000.0 / w_ms as f64)
+        let writer = if w > 0 {
+            let bound = n as f64 * 1000.0 / w_ms.max(1) as f64;
+            format!(
+                " (writer thread {:>5.1} µs/op, writer-bound {bound:.0}/s)",
+                per(w_ms)
+            )
         } else {
-            "-".into()
+            // PostgreSQL: the server's own CPU is not counted.
+            " (this process only)".to_string()
         };
         println!(
-            "{name:<34} {:>8.0}/s wall | CPU {:>6.1} µs/op (writer thread {:>5.1} µs/op, writer-bound {bound})",
+            "{name:<34} {:>8.0}/s wall | CPU {:>6.1} µs/op{writer}",
             n as f64 / d.as_secs_f64(),
             per(p_ms),
-            per(w_ms),
         );
     }
 }
