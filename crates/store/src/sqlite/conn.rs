@@ -292,14 +292,14 @@ impl Readers {
                 Some(c) => c,
                 None => (self.open)()?,
             };
-            let interrupt = conn.get_interrupt_handle();
-            let guard = InterruptOnDrop(Some(interrupt));
+            // Armed while the query runs: if this future is dropped (the timeout), the query
+            // is interrupted instead of running on unobserved.
+            let mut guard = InterruptOnDrop(Some(conn.get_interrupt_handle()));
             let joined = tokio::task::spawn_blocking(move || {
                 let out = f(&conn);
                 (out, conn)
             })
             .await;
-            let mut guard = guard;
             guard.0 = None;
             match joined {
                 Ok((out, conn)) => {
