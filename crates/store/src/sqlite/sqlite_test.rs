@@ -334,3 +334,35 @@ async fn a_panicking_single_statement_write_aborts_only_its_batch() {
     );
     s.create_account("after").await.unwrap();
 }
+
+/// A read that runs past the call timeout answers `Unavailable` in time, and the reader pool
+/// keeps serving afterwards. (That the runaway query is also interrupted is not observable
+/// here: the pool would replace a lost connection either way.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runaway_read_times_out_and_is_interrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = SqliteOptions {
+        call_timeout: Duration::from_millis(200),
+        readers: 1,
+        ..SqliteOptions::default()
+    };
+    let s = SqliteStore::open_with(&dir.path().join("meta.db"), opts).unwrap();
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let r = s
+            .read(|c| {
+                c.query_row(
+                    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) \
+                     SELECT count(*) FROM n",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map_err(codec::map_err)
+            })
+            .await;
+        assert!(matches!(r, Err(StoreError::Unavailable(_))), "{r:?}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+    let a = s.create_account("a").await.unwrap();
+    assert_eq!(s.get_account(&a.id).await.unwrap(), Some(a));
+}
