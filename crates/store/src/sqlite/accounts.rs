@@ -19,7 +19,7 @@ impl AccountStore for SqliteStore {
             created: OffsetDateTime::now_utc(),
         };
         let row = account.clone();
-        self.write(move |c| {
+        self.write_one(move |c| {
             c.prepare_cached("INSERT INTO accounts (id, name, created) VALUES (?1, ?2, ?3)")
                 .and_then(|mut s| s.execute(params![row.id, row.name, to_ns(row.created)]))
                 .map_err(map_err)?;
@@ -48,7 +48,7 @@ impl AccountStore for SqliteStore {
             created: OffsetDateTime::now_utc(),
         };
         let row = key.clone();
-        self.write(move |c| {
+        self.write_one(move |c| {
             let inserted = c
                 .prepare_cached(
                     "INSERT INTO access_keys (id, secret, account_id, enabled, created) \
@@ -95,7 +95,7 @@ impl AccountStore for SqliteStore {
 
     async fn set_key_enabled(&self, key_id: &str, enabled: bool) -> Result<bool> {
         let id = key_id.to_string();
-        self.write(move |c| {
+        self.write_one(move |c| {
             let n = c
                 .prepare_cached("UPDATE access_keys SET enabled = ?2 WHERE id = ?1")
                 .and_then(|mut s| s.execute(params![id, enabled]))
@@ -107,7 +107,7 @@ impl AccountStore for SqliteStore {
 
     async fn delete_key(&self, key_id: &str) -> Result<bool> {
         let id = key_id.to_string();
-        self.write(move |c| {
+        self.write_one(move |c| {
             let n = c
                 .prepare_cached("DELETE FROM access_keys WHERE id = ?1")
                 .and_then(|mut s| s.execute([id]))
@@ -153,7 +153,8 @@ impl NonceStore for SqliteStore {
                     Ordering::Relaxed,
                 )
                 .is_ok();
-        self.write(move |c| {
+        // Two statements, but a failed insert after the purge leaves nothing wrong behind.
+        self.write_one(move |c| {
             if purge {
                 delete_expired(c, now)?;
             }
@@ -170,7 +171,7 @@ impl NonceStore for SqliteStore {
     }
 
     async fn purge_expired_nonces(&self, now: OffsetDateTime) -> Result<u64> {
-        self.write(move |c| delete_expired(c, now)).await
+        self.write_one(move |c| delete_expired(c, now)).await
     }
 }
 

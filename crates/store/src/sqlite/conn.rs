@@ -30,6 +30,9 @@ trait WriteTask: Send {
     fn run(self: Box<Self>, conn: &Connection) -> (bool, Reply);
     /// Answers without running (the transaction could not start).
     fn fail(self: Box<Self>, err: StoreError);
+    /// False for a write of at most one statement: SQLite undoes a failed statement by itself,
+    /// so it needs no SAVEPOINT of its own (which costs a page copy per touched page).
+    fn needs_savepoint(&self) -> bool;
 }
 
 type Reply = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
@@ -37,6 +40,7 @@ type Reply = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
 struct Task<T, F> {
     f: F,
     tx: oneshot::Sender<Result<T>>,
+    savepoint: bool,
 }
 
 impl<T, F> WriteTask for Task<T, F>
@@ -48,8 +52,12 @@ where
         self.tx.is_closed()
     }
 
+    fn needs_savepoint(&self) -> bool {
+        self.savepoint
+    }
+
     fn run(self: Box<Self>, conn: &Connection) -> (bool, Reply) {
-        let Task { f, tx } = *self;
+        let Task { f, tx, .. } = *self;
         let out = f(conn);
         let ok = out.is_ok();
         let reply: Reply = Box::new(move |commit| {
@@ -88,7 +96,9 @@ impl Writer {
     }
 
     /// Runs `f` on the writer connection inside the next group transaction; answers after commit.
-    pub(crate) async fn call<T, F>(&self, timeout: Duration, f: F) -> Result<T>
+    /// With `savepoint`, a failing `f` leaves no trace; without, `f` must write with at most one
+    /// statement (SQLite rolls a failed statement back itself).
+    pub(crate) async fn call<T, F>(&self, timeout: Duration, savepoint: bool, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
@@ -103,7 +113,7 @@ impl Writer {
                 .as_ref()
                 .ok_or_else(|| StoreError::Unavailable("the store is closed".into()))?;
             sender
-                .send(Box::new(Task { f, tx }))
+                .send(Box::new(Task { f, tx, savepoint }))
                 .map_err(|_| StoreError::Unavailable("the writer thread has stopped".into()))?;
         }
         match tokio::time::timeout(timeout, rx).await {
@@ -165,18 +175,23 @@ fn run_batch(conn: &Connection, batch: Vec<Box<dyn WriteTask>>) {
         return;
     }
     let mut replies = Vec::with_capacity(batch.len());
-    for task in batch {
+    let mut tasks = batch.into_iter();
+    // Set when the transaction cannot be trusted any more: every write of the batch fails.
+    let mut broken: Option<String> = None;
+    for task in tasks.by_ref() {
         // Its caller may have timed out while BEGIN waited for a lock: it was told
         // `Unavailable`, so the write must not happen behind its back.
         if task.abandoned() {
             continue;
         }
-        if let Err(e) = exec_cached(conn, "SAVEPOINT op") {
+        let savepoint = task.needs_savepoint();
+        if savepoint && let Err(e) = exec_cached(conn, "SAVEPOINT op") {
             task.fail(map_err(e));
             continue;
         }
         // A panicking write must not take the writer thread (and with it the store) down: its
-        // caller sees the dropped answer, its changes are rolled back.
+        // caller sees the dropped answer, its changes are rolled back (with a savepoint: its
+        // own; without: the whole batch's, since they cannot be told apart).
         let ran = catch_unwind(AssertUnwindSafe(|| task.run(conn)));
         let ok = match ran {
             Ok((ok, reply)) => {
@@ -185,22 +200,48 @@ fn run_batch(conn: &Connection, batch: Vec<Box<dyn WriteTask>>) {
             }
             Err(_) => {
                 tracing::error!("a store write panicked; its changes are rolled back");
+                if !savepoint {
+                    broken = Some("a write of the same batch panicked".into());
+                }
                 false
             }
         };
-        let end = if ok {
-            exec_cached(conn, "RELEASE op")
-        } else {
-            exec_cached(conn, "ROLLBACK TO op").and_then(|()| exec_cached(conn, "RELEASE op"))
-        };
-        if let Err(e) = end {
-            tracing::error!(error = %e, "closing a savepoint failed");
+        if savepoint {
+            let end = if ok {
+                exec_cached(conn, "RELEASE op")
+            } else {
+                exec_cached(conn, "ROLLBACK TO op").and_then(|()| exec_cached(conn, "RELEASE op"))
+            };
+            if let Err(e) = end {
+                broken = Some(format!("closing a savepoint failed: {e}"));
+            }
+        }
+        // Some errors (disk full, I/O) make SQLite roll back the whole transaction; later
+        // writes would then commit one by one outside the batch.
+        if conn.is_autocommit() {
+            broken.get_or_insert_with(|| "SQLite rolled the transaction back".into());
+        }
+        if broken.is_some() {
+            break;
         }
     }
-    let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+    let commit = match broken {
+        Some(why) => {
+            for task in tasks {
+                task.fail(StoreError::Unavailable(format!("batch aborted: {why}")));
+            }
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            Err(why)
+        }
+        None => conn.execute_batch("COMMIT").map_err(|e| e.to_string()),
+    };
     if let Err(msg) = &commit {
         tracing::error!(error = %msg, "group commit failed; the batch is rolled back");
-        let _ = conn.execute_batch("ROLLBACK");
+        if !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
     }
     for reply in replies {
         reply(commit.clone());
@@ -251,14 +292,14 @@ impl Readers {
                 Some(c) => c,
                 None => (self.open)()?,
             };
-            let interrupt = conn.get_interrupt_handle();
-            let guard = InterruptOnDrop(Some(interrupt));
+            // Armed while the query runs: if this future is dropped (the timeout), the query
+            // is interrupted instead of running on unobserved.
+            let mut guard = InterruptOnDrop(Some(conn.get_interrupt_handle()));
             let joined = tokio::task::spawn_blocking(move || {
                 let out = f(&conn);
                 (out, conn)
             })
             .await;
-            let mut guard = guard;
             guard.0 = None;
             match joined {
                 Ok((out, conn)) => {

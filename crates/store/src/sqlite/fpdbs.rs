@@ -12,7 +12,7 @@ type Result<T> = std::result::Result<T, StoreError>;
 #[async_trait]
 impl FpDbStore for SqliteStore {
     async fn create_fpdb(&self, db: FpDb, quota: u32) -> Result<FpDb> {
-        self.write(move |c| {
+        self.write_one(move |c| {
             // Check and insert share the writer's transaction: no two creations can both pass.
             let count: i64 = c
                 .prepare_cached(
@@ -87,7 +87,7 @@ impl FpDbStore for SqliteStore {
 
     async fn set_fpdb_status(&self, id: &str, status: FpDbStatus) -> Result<bool> {
         let id = id.to_string();
-        self.write(move |c| {
+        self.write_one(move |c| {
             let n = c
                 .prepare_cached("UPDATE fpdbs SET status = ?2 WHERE id = ?1")
                 .and_then(|mut s| s.execute(params![id, status.as_str()]))
@@ -99,7 +99,7 @@ impl FpDbStore for SqliteStore {
 
     async fn bump_fpdb_epoch(&self, id: &str) -> Result<i64> {
         let id = id.to_string();
-        self.write(move |c| {
+        self.write_one(move |c| {
             let epoch: Option<i64> = c
                 .prepare_cached("UPDATE fpdbs SET epoch = epoch + 1 WHERE id = ?1 RETURNING epoch")
                 .and_then(|mut s| {

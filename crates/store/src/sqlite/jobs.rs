@@ -14,7 +14,9 @@ type Result<T> = std::result::Result<T, StoreError>;
 #[async_trait]
 impl JobQueue for SqliteStore {
     async fn enqueue(&self, job: NewJob) -> Result<Job> {
-        self.write(move |c| {
+        // Serialized here, not on the writer thread, which every write waits for.
+        let payload = job.payload.to_string();
+        self.write_one(move |c| {
             let pipeline: Option<(i64, String)> = c
                 .prepare_cached("SELECT priority, state FROM pipelines WHERE id = ?1")
                 .and_then(|mut s| {
@@ -29,7 +31,6 @@ impl JobQueue for SqliteStore {
                 )));
             };
             let paused = state == PipelineState::Paused.as_str();
-            let payload = job.payload.to_string();
             let inserted = c
                 .prepare_cached(
                     "INSERT INTO jobs (id, account_id, kind, pipeline_id, fpdb_id, user_data, \
@@ -138,7 +139,7 @@ impl JobQueue for SqliteStore {
         expires: OffsetDateTime,
     ) -> Result<bool> {
         let (id, worker) = (job_id.to_string(), worker.to_string());
-        self.write(move |c| {
+        self.write_one(move |c| {
             let n = c
                 .prepare_cached(
                     "UPDATE jobs SET lease_expires = ?4 WHERE id = ?1 AND status = 'Analyzing' \
@@ -164,7 +165,7 @@ impl JobQueue for SqliteStore {
             Outcome::Success(v) => (JobStatus::Success, Some(v.to_string()), None, None),
             Outcome::Fail { code, message } => (JobStatus::Fail, None, Some(code), Some(message)),
         };
-        self.write(move |c| {
+        self.write_one(move |c| {
             let n = c
                 .prepare_cached(
                     "UPDATE jobs SET status = ?4, result = ?5, code = ?6, message = ?7, \
@@ -197,7 +198,7 @@ impl JobQueue for SqliteStore {
         not_before: OffsetDateTime,
     ) -> Result<bool> {
         let (id, worker) = (job_id.to_string(), worker.to_string());
-        self.write(move |c| {
+        self.write_one(move |c| {
             let n = c
                 .prepare_cached(
                     "UPDATE jobs SET status = 'Queuing', not_before = ?4, worker = NULL, \
@@ -212,7 +213,7 @@ impl JobQueue for SqliteStore {
     }
 
     async fn reap_expired(&self, now: OffsetDateTime) -> Result<u64> {
-        self.write(move |c| {
+        self.write_one(move |c| {
             let n = c
                 .prepare_cached(
                     "UPDATE jobs SET status = 'Queuing', worker = NULL, lease_expires = NULL \
@@ -282,7 +283,7 @@ impl JobQueue for SqliteStore {
         let mut total = 0u64;
         loop {
             let n = self
-                .write(move |c| {
+                .write_one(move |c| {
                     let n = c
                         .prepare_cached(
                             "DELETE FROM jobs WHERE seq IN (SELECT seq FROM jobs \

@@ -133,13 +133,25 @@ impl SqliteStore {
         let _ = tokio::task::spawn_blocking(move || writer.shutdown()).await;
     }
 
-    /// Runs `f` in the writer's next group transaction; answers once that has committed.
+    /// Runs `f` in the writer's next group transaction; answers once that has committed. A
+    /// failing `f` leaves no trace (it runs in its own SAVEPOINT).
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        self.writer.call(self.timeout, f).await
+        self.writer.call(self.timeout, true, f).await
+    }
+
+    /// `write` for an `f` that changes the database with at most one statement (reads before it
+    /// are fine): SQLite undoes a failed statement itself, so no SAVEPOINT is needed. The hot
+    /// paths (nonces, enqueue, heartbeat, complete) use it.
+    async fn write_one<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        self.writer.call(self.timeout, false, f).await
     }
 
     /// Runs a query on a reader connection (in memory: on the writer).
@@ -150,7 +162,7 @@ impl SqliteStore {
     {
         match &self.readers {
             Some(readers) => readers.call(self.timeout, f).await,
-            None => self.writer.call(self.timeout, f).await,
+            None => self.writer.call(self.timeout, false, f).await,
         }
     }
 }

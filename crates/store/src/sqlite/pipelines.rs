@@ -81,7 +81,7 @@ impl PipelineStore for SqliteStore {
         if let Some(p) = found {
             return Ok(p);
         }
-        self.write(move |c| {
+        self.write_one(move |c| {
             if let Some(p) = select_one(c, "account_id = ?1 AND is_default = 1", [&account])? {
                 return Ok(p);
             }
@@ -93,7 +93,7 @@ impl PipelineStore for SqliteStore {
     }
 
     async fn create_pipeline(&self, pipeline: Pipeline, quota: u32) -> Result<Pipeline> {
-        self.write(move |c| {
+        self.write_one(move |c| {
             let count: i64 = c
                 .prepare_cached("SELECT count(*) FROM pipelines WHERE account_id = ?1")
                 .and_then(|mut s| s.query_row([&pipeline.account_id], |r| r.get(0)))
@@ -225,7 +225,7 @@ impl PipelineStore for SqliteStore {
 
     async fn delete_pipeline(&self, account_id: &str, id: &str) -> Result<DeletePipelineOutcome> {
         let (account, id) = (account_id.to_string(), id.to_string());
-        self.write(move |c| {
+        self.write_one(move |c| {
             let Some(p) = select_one(c, "id = ?1 AND account_id = ?2", [&id, &account])? else {
                 return Ok(DeletePipelineOutcome::NotFound);
             };
