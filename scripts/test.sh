@@ -51,6 +51,16 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; th
     echo "$want" >"$STAMP"
 fi
 
+# ---- PostgreSQL for the store conformance suite -----------------------------------------------
+# The PostgreSQL store is built and its conformance suite runs against the local server
+# (FPSHOT_TEST_PG set: an unreachable server fails those tests instead of skipping them).
+FEATURES="fpshot-store/postgres"
+export FPSHOT_TEST_PG="${FPSHOT_TEST_PG:-host=127.0.0.1 user=postgres dbname=test}"
+if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    step "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+fi
+
 # ---- Rust tools ------------------------------------------------------------------------------
 if ! cargo nextest --version >/dev/null 2>&1; then
     step "cargo install cargo-nextest"
@@ -60,12 +70,12 @@ fi
 check cargo fmt --all --check
 
 if [ "${FPSHOT_SKIP_CLIPPY:-0}" != 1 ] || [ "${CI:-}" = true ]; then
-    check cargo clippy --workspace --all-targets -- -D warnings
+    check cargo clippy --workspace --all-targets --features "$FEATURES" -- -D warnings
 fi
 
 # One nextest run: Rust tests and the SDK suite (crates/cli/tests/sdk.rs runs pytest against the
 # fpshot binary this same build produced).
-check cargo nextest run --workspace --no-fail-fast
+check cargo nextest run --workspace --features "$FEATURES" --no-fail-fast
 
 if ((${#failed[@]})); then
     step "FAILED: ${failed[*]}"

@@ -82,7 +82,7 @@ impl Engine {
             id: new_id(),
             account_id: account_id.to_string(),
             kind: JobKind::FpDbDelete,
-            pipeline_id: pipeline.id,
+            pipeline_id: pipeline,
             fpdb_id: Some(db.id),
             user_data: req.user_data.filter(|u| !u.is_empty()),
             payload: serde_json::json!({ "DelType": del_type.as_str() }),

@@ -37,6 +37,8 @@ struct Inner {
     config: EngineConfig,
     files: LibraryFiles,
     handlers: Handlers,
+    /// Account → id of its default pipeline, once known.
+    default_pipelines: std::sync::Mutex<std::collections::HashMap<String, String>>,
     /// Woken whenever a job is enqueued or a pipeline resumes, so idle workers claim at once.
     wake: Notify,
 }
@@ -54,6 +56,7 @@ impl Engine {
             config,
             files,
             handlers,
+            default_pipelines: Default::default(),
             wake: Notify::new(),
         };
         Engine {
@@ -68,6 +71,17 @@ impl Engine {
 
     pub(crate) fn handler(&self, kind: JobKind) -> Option<&Arc<dyn JobHandler>> {
         self.inner.handlers.get(&kind)
+    }
+
+    pub(crate) fn cached_default_pipeline(&self, account_id: &str) -> Option<String> {
+        let map = self.inner.default_pipelines.lock().ok()?;
+        map.get(account_id).cloned()
+    }
+
+    pub(crate) fn remember_default_pipeline(&self, account_id: &str, id: &str) {
+        if let Ok(mut map) = self.inner.default_pipelines.lock() {
+            map.insert(account_id.to_string(), id.to_string());
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

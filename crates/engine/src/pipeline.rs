@@ -131,7 +131,7 @@ impl Engine {
         }
         check_priority(req.priority)?;
         // The default pipeline counts toward the quota, so make sure it exists first.
-        self.store().ensure_default_pipeline(account_id).await?;
+        self.default_pipeline_id(account_id).await?;
         let pipeline = Pipeline {
             id: new_id(),
             account_id: account_id.to_string(),
@@ -159,7 +159,7 @@ impl Engine {
         account_id: &str,
         ids: &[String],
     ) -> Result<(Vec<Pipeline>, Vec<String>), EngineError> {
-        self.store().ensure_default_pipeline(account_id).await?;
+        self.default_pipeline_id(account_id).await?;
         let found = self.store().get_pipelines(account_id, ids).await?;
         let missing = ids
             .iter()
@@ -176,7 +176,7 @@ impl Engine {
         page_number: u64,
         page_size: u64,
     ) -> Result<(u64, Vec<Pipeline>), EngineError> {
-        self.store().ensure_default_pipeline(account_id).await?;
+        self.default_pipeline_id(account_id).await?;
         let offset = page_number.saturating_sub(1).saturating_mul(page_size);
         Ok(self
             .store()
@@ -199,7 +199,7 @@ impl Engine {
             check_json("ExtendConfig", ec)?;
         }
         check_priority(req.priority)?;
-        self.store().ensure_default_pipeline(account_id).await?;
+        self.default_pipeline_id(account_id).await?;
         let patch = PipelinePatch {
             name: Some(req.name),
             state: Some(state),
@@ -221,7 +221,7 @@ impl Engine {
     }
 
     pub async fn delete_pipeline(&self, account_id: &str, id: &str) -> Result<(), EngineError> {
-        self.store().ensure_default_pipeline(account_id).await?;
+        self.default_pipeline_id(account_id).await?;
         match self.store().delete_pipeline(account_id, id).await? {
             DeletePipelineOutcome::Deleted => Ok(()),
             DeletePipelineOutcome::NotFound => Err(EngineError::not_found("Pipeline", id)),
@@ -240,16 +240,31 @@ impl Engine {
         &self,
         account_id: &str,
         pipeline_id: Option<&str>,
-    ) -> Result<Pipeline, EngineError> {
+    ) -> Result<String, EngineError> {
         match pipeline_id.filter(|s| !s.is_empty()) {
-            None => Ok(self.store().ensure_default_pipeline(account_id).await?),
+            None => self.default_pipeline_id(account_id).await,
             Some(id) => self
                 .store()
                 .get_pipelines(account_id, &[id.to_string()])
                 .await?
                 .into_iter()
                 .next()
+                .map(|p| p.id)
                 .ok_or_else(|| EngineError::not_found("Pipeline", id)),
         }
+    }
+
+    /// The id of the account's default pipeline, made on first use. Remembered per process:
+    /// a default pipeline is never deleted, so this saves a store write on most requests.
+    pub(crate) async fn default_pipeline_id(
+        &self,
+        account_id: &str,
+    ) -> Result<String, EngineError> {
+        if let Some(id) = self.cached_default_pipeline(account_id) {
+            return Ok(id);
+        }
+        let id = self.store().ensure_default_pipeline(account_id).await?.id;
+        self.remember_default_pipeline(account_id, &id);
+        Ok(id)
     }
 }
