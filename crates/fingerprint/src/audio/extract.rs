@@ -11,6 +11,8 @@ const PEAK_DF: usize = 5;
 /// Peaks kept per block of frames (density control: ~8 peaks/s).
 const PEAK_BLOCK: u32 = 16;
 const PEAKS_PER_BLOCK: usize = 4;
+/// Queries keep more peaks, so a reference peak that noise pushed down the ranking still pairs.
+const QUERY_PEAKS_PER_BLOCK: usize = 8;
 /// Dense bands: 33 bands of 6 log bins (3 semitones) with a stride of 3, starting at `BAND0`.
 const BANDS: usize = 33;
 const BAND_WIDTH: usize = 6;
@@ -39,6 +41,7 @@ pub struct Extractor {
     tracks: Vec<DenseTrack>,
     loud: VecDeque<bool>,
     scratch: Vec<([f32; LOG_BINS], f32)>,
+    peaks_per_block: usize,
 }
 
 impl Default for Extractor {
@@ -50,16 +53,17 @@ impl Default for Extractor {
 impl Extractor {
     /// For library entries: one dense track, a word every [`REF_DENSE_STRIDE`] frames.
     pub fn reference() -> Self {
-        Self::with(&[0], REF_DENSE_STRIDE)
+        Self::with(&[0], REF_DENSE_STRIDE, PEAKS_PER_BLOCK)
     }
 
     /// For queries: a dense word every frame at each of [`QUERY_SHIFTS`].
     pub fn query() -> Self {
-        Self::with(&QUERY_SHIFTS, 1)
+        Self::with(&QUERY_SHIFTS, 1, QUERY_PEAKS_PER_BLOCK)
     }
 
-    fn with(shifts: &[i8], stride: u8) -> Self {
+    fn with(shifts: &[i8], stride: u8, peaks_per_block: usize) -> Self {
         Self {
+            peaks_per_block,
             front: Frontend::new(),
             shifts: shifts.to_vec(),
             stride,
@@ -168,7 +172,7 @@ impl Extractor {
         let mut kept: Vec<Peak> = self
             .block
             .iter()
-            .take(PEAKS_PER_BLOCK)
+            .take(self.peaks_per_block)
             .map(|p| p.1)
             .collect();
         kept.sort();

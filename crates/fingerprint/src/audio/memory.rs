@@ -1,6 +1,6 @@
 //! An in-memory [`PostingSource`]: for tests, benchmarks and small tools.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use super::{AudioFingerprint, PostingSource};

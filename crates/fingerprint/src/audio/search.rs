@@ -1,7 +1,7 @@
 //! Candidate search by offset voting over landmark hashes, under a grid of pitch-shift and
 //! time-scale hypotheses, then dense verification of each candidate (see `verify`).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use super::hash::{QueryHash, query_hashes};
@@ -30,6 +30,8 @@ pub struct SearchParams {
     pub min_votes: u32,
     /// Candidates verified per window.
     pub candidates_per_window: usize,
+    /// Per-word bit error rate below which a dense word counts as evidence (segment building).
+    pub word_ber: f64,
     /// Decision rule per segment: bit error rate at most this...
     pub max_ber: f64,
     /// ...over at least this many seconds.
@@ -43,9 +45,10 @@ impl Default for SearchParams {
             hop_secs: 5.0,
             shifts: vec![-2, -1, 0, 1, 2],
             scales: (0..9).map(|i| 0.95 + 0.0125 * i as f64).collect(),
-            min_votes: 4,
+            min_votes: 3,
             candidates_per_window: 6,
-            max_ber: 0.33,
+            word_ber: 0.42,
+            max_ber: 0.35,
             min_segment_secs: 2.0,
         }
     }
@@ -100,7 +103,7 @@ pub fn search(
     let mut cands: Vec<Candidate> = Vec::new();
     let mut hashes = Vec::new();
     let mut posts = Vec::new();
-    let mut votes: HashMap<(u32, u16, i32), u32> = HashMap::new();
+    let mut votes: HashMap<(u32, u16, i32), u32> = HashMap::default();
     let mut start = 0u32;
     loop {
         let end = start + win;
@@ -129,7 +132,7 @@ pub fn search(
         start += hop;
     }
     let mut aligns: Vec<Alignment> = Vec::new();
-    let mut cache: HashMap<u32, Option<Arc<AudioFingerprint>>> = HashMap::new();
+    let mut cache: HashMap<u32, Option<Arc<AudioFingerprint>>> = HashMap::default();
     cands.sort_by_key(|c| std::cmp::Reverse(c.votes));
     for c in cands {
         let (p, s) = hyps[c.hyp as usize];

@@ -5,8 +5,6 @@
 use super::search::{SearchParams, Segment};
 use super::{AudioFingerprint, DenseTrack, FRAME_RATE};
 
-/// Per-word bit error rate below which a word counts as evidence for a match.
-const WORD_BER: f64 = 0.38;
 /// Score a silent (invalid) word gets: slightly negative so silence does not extend segments.
 const SILENT_SCORE: f64 = -0.02;
 /// Score drop from the running best that ends a segment (~8 unrelated words, 1 s).
@@ -116,7 +114,7 @@ pub fn verify(
         }
     }
     let (ber, shift, scale, offset) = best;
-    if ber > 0.45 {
+    if ber > params.word_ber + 0.05 {
         return None;
     }
     let q = query
@@ -153,7 +151,7 @@ fn segments(
             (r.is_valid(k) && q.is_valid(qi)).then(|| (q.words[qi] ^ r.words[k]).count_ones())
         })
         .collect();
-    let score = |e: &Option<u32>| e.map_or(SILENT_SCORE, |b| WORD_BER - b as f64 / 32.0);
+    let score = |e: &Option<u32>| e.map_or(SILENT_SCORE, |b| params.word_ber - b as f64 / 32.0);
     let mut out = Vec::new();
     let (mut cur, mut best, mut start, mut best_end) = (0.0f64, 0.0f64, 0usize, 0usize);
     let mut i = 0;
