@@ -277,6 +277,7 @@ fn main() {
     relaxed.max_ber = 0.45;
     relaxed.word_ber = relaxed.word_ber.max(0.42);
     let mut neg_best: Vec<f64> = Vec::new();
+    let mut neg_segs: Vec<(f64, f64)> = Vec::new();
     let mut lat = Vec::new();
     for &i in &neg_idx {
         let a = &audio[i];
@@ -292,10 +293,24 @@ fn main() {
                 .map(|g| (1.0 - g.similarity) / 2.0)
                 .fold(0.5, f64::min);
             neg_best.push(best);
+            for g in m.iter().flat_map(|m| m.segments.iter()) {
+                neg_segs.push(((1.0 - g.similarity) / 2.0, g.input_duration));
+            }
             s += 3 * SAMPLE_RATE as usize;
         }
     }
     neg_best.sort_by(f64::total_cmp);
+    neg_segs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let longest = neg_segs.iter().map(|s| s.1).fold(0.0, f64::max);
+    println!(
+        "negative segments (relaxed rule): {}, longest {longest:.2} s; lowest (BER, s): {:?}",
+        neg_segs.len(),
+        neg_segs
+            .iter()
+            .take(8)
+            .map(|(b, d)| (format!("{b:.3}"), format!("{d:.1}")))
+            .collect::<Vec<_>>()
+    );
     let n = neg_best.len();
     println!(
         "negatives {n}: lowest segment BER quantiles: min {:.3} 0.1% {:.3} 1% {:.3} 5% {:.3} median {:.3}",
@@ -459,7 +474,14 @@ fn main() {
     let mut k = 0usize;
     let mut hours = hours;
     while hours < target {
-        let speed = 0.80 + 0.0037 * (k / audio.len()) as f64;
+        // Speeds outside the ±5 % search range (and its refinement margin), so fillers act as
+        // new content rather than as copies the matcher should (and would) find.
+        let round = k / audio.len();
+        let speed = if round.is_multiple_of(2) {
+            0.90 - 0.008 * (round / 2) as f64
+        } else {
+            1.10 + 0.012 * (round / 2) as f64
+        };
         let fp = extract(&resample_speed(&audio[k % audio.len()], speed), false);
         hours += fp.duration_secs() / 3600.0;
         src.add(fp);
