@@ -47,7 +47,7 @@ pub fn percent_encode(s: &str) -> String {
 }
 
 /// Builds a query string (`k=v&k=v`, RFC 3986 encoded) from pairs in the given order. This is
-/// what a client puts after `/?`; the server decodes it with [`decode_form`].
+/// what a client puts after `/?`; the server decodes it with form rules.
 pub fn encode_query(pairs: &[(String, String)]) -> String {
     let mut out = String::new();
     for (i, (k, v)) in pairs.iter().enumerate() {

@@ -216,6 +216,16 @@ impl UnverifiedRequest {
         self.format
     }
 
+    /// The claimed timestamp (for logs; checked by `verify`).
+    pub fn timestamp(&self) -> OffsetDateTime {
+        self.timestamp
+    }
+
+    /// The claimed nonce (for logs; replay is checked after `verify`).
+    pub fn nonce(&self) -> &str {
+        &self.nonce
+    }
+
     pub fn kind(&self) -> SignatureKind {
         match self.proof {
             Proof::V1 { .. } => SignatureKind::V1,
