@@ -12,6 +12,10 @@ const fn unreserved_table() -> [bool; 256] {
     t
 }
 static UNRESERVED: [bool; 256] = unreserved_table();
+
+pub(crate) fn is_unreserved(b: u8) -> bool {
+    UNRESERVED[usize::from(b)]
+}
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Appends the RFC 3986 encoding of `s` to `out`: unreserved characters are kept, every other

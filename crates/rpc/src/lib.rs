@@ -22,8 +22,9 @@
 //!   form body, `content-type` among SignedHeaders. `Version` may come from `x-acs-version`
 //!   unsigned (it has one valid value).
 //! - V3: only ACS3-HMAC-SHA256; the canonical URI is always `/`; a signed header that is absent
-//!   is signed as empty; repeated headers are joined with `,` in arrival order; the signature
-//!   hex is compared case-insensitively; `x-acs-content-sha256`, when sent, must equal the body
+//!   is signed as empty; repeated headers are sorted and joined with `,` (as TEA does); query
+//!   names are percent-encoded as the V3 document says, and when a name needs encoding TEA's
+//!   unencoded form is accepted as well; the signature hex is compared case-insensitively; `x-acs-content-sha256`, when sent, must equal the body
 //!   hash (`SignatureDoesNotMatch` otherwise), and the computed hash is signed either way.
 //! - The timestamp window is 15 minutes either way for V1 and V3, checked after the signature;
 //!   the nonce must be remembered until [`VerifiedRequest::nonce_expires_at`].
