@@ -6,9 +6,12 @@
 //!
 //! Server flow: [`UnverifiedRequest::parse`] → look the key up by
 //! [`UnverifiedRequest::access_key_id`] → [`UnverifiedRequest::verify`] with its secret →
-//! check the nonce → handler gets the [`VerifiedRequest`] → [`render_success`] /
-//! [`render_error`] in [`VerifiedRequest::format`] (or [`ResponseFormat::detect`] when parsing
-//! itself failed).
+//! check the nonce (key it by access key id and nonce, keep it until
+//! [`VerifiedRequest::nonce_expires_at`]) → handler gets the [`VerifiedRequest`] →
+//! [`render_success`] / [`render_error`]. The format to render in: [`VerifiedRequest::format`];
+//! [`UnverifiedRequest::format`] for errors before or from `verify` (take it before calling
+//! `verify`, which consumes the request); [`ResponseFormat::detect`] when `parse` failed.
+//! The `Host` header must be the one received (for HTTP/2, the `:authority`).
 //!
 //! Choices where the spec is silent (listed for docs/compatibility.md):
 //! - A parameter given twice keeps its last value; a form-body value replaces a query value.
