@@ -36,6 +36,7 @@
 //!   arrays omitted, characters XML 1.0 cannot carry replaced by U+FFFD.
 
 mod encode;
+pub mod errors;
 mod params;
 mod render;
 mod request;
