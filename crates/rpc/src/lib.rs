@@ -6,11 +6,37 @@
 //!
 //! Server flow: [`UnverifiedRequest::parse`] → look the key up by
 //! [`UnverifiedRequest::access_key_id`] → [`UnverifiedRequest::verify`] with its secret →
-//! check the nonce → handler gets the [`VerifiedRequest`] → [`render_success`] /
-//! [`render_error`] in [`VerifiedRequest::format`] (or [`ResponseFormat::detect`] when parsing
-//! itself failed).
+//! check the nonce (key it by access key id and nonce, keep it until
+//! [`VerifiedRequest::nonce_expires_at`]) → handler gets the [`VerifiedRequest`] →
+//! [`render_success`] / [`render_error`]. The format to render in: [`VerifiedRequest::format`];
+//! [`UnverifiedRequest::format`] for errors before or from `verify` (take it before calling
+//! `verify`, which consumes the request); [`ResponseFormat::detect`] when `parse` failed.
+//! The `Host` header must be the one received (for HTTP/2, the `:authority`).
+//!
+//! Choices where the spec is silent (listed for docs/compatibility.md):
+//! - A parameter given twice keeps its last value; a form-body value replaces a query value.
+//!   V1 signs exactly that merged set; V3 signs every query pair (duplicates included) and the
+//!   body through its hash.
+//! - V1 sorts parameters by decoded name (what TEA and CORE do). `SignatureMethod` and
+//!   `SignatureVersion` may be absent (then HMAC-SHA1 / 1.0); other values are
+//!   `IncompleteSignature`. A space in `Signature` is read as `+` (an unencoded `+`).
+//! - V1 takes `Action` only from its signed parameters; V3 from the query or a signed
+//!   `x-acs-action` header. V3 also requires `x-acs-date`, `x-acs-signature-nonce` and, with a
+//!   form body, `content-type` among SignedHeaders. `Version` may come from `x-acs-version`
+//!   unsigned (it has one valid value).
+//! - V3: only ACS3-HMAC-SHA256; the canonical URI is always `/`; a signed header that is absent
+//!   is signed as empty; repeated headers are sorted and joined with `,` (as TEA does); query
+//!   names are percent-encoded as the V3 document says, and when a name needs encoding TEA's
+//!   unencoded form is accepted as well; the signature hex is compared case-insensitively; `x-acs-content-sha256`, when sent, must equal the body
+//!   hash (`SignatureDoesNotMatch` otherwise), and the computed hash is signed either way.
+//! - The timestamp window is 15 minutes either way for V1 and V3, checked after the signature;
+//!   the nonce must be remembered until [`VerifiedRequest::nonce_expires_at`].
+//! - XML: `<?xml version="1.0" encoding="UTF-8"?>`, root `<{Action}Response>` or `<Error>`,
+//!   an array under key K is one `<K>` per item, no `list="true"` attribute, nulls and empty
+//!   arrays omitted, characters XML 1.0 cannot carry replaced by U+FFFD.
 
 mod encode;
+pub mod errors;
 mod params;
 mod render;
 mod request;

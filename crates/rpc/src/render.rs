@@ -89,3 +89,7 @@ pub fn render_error(
 #[cfg(test)]
 #[path = "render_test.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "render_prop_test.rs"]
+mod prop_tests;

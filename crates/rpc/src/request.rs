@@ -68,16 +68,21 @@ fn v3_authorization(headers: &HeaderMap) -> Option<&[u8]> {
     (v.len() >= 5 && v[..5].eq_ignore_ascii_case(b"ACS3-")).then_some(v)
 }
 
-/// The merged query ∪ form-body parameters, the V3 canonical query when `v3` (it covers the
-/// query alone), and whether a form body was read.
+/// The merged query ∪ form-body parameters, the V3 canonical query (and TEA's variant when it
+/// differs) when `v3` (it covers the query alone), and whether a form body was read.
 fn merged_params(
     raw_query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
     v3: bool,
-) -> (Params, Option<String>, bool) {
+) -> (Params, Option<(String, Option<String>)>, bool) {
     let query = decode_form(raw_query.unwrap_or_default().as_bytes());
-    let canonical_query = v3.then(|| v3::canonical_query(&query));
+    let canonical_query = v3.then(|| {
+        (
+            v3::canonical_query(&query),
+            v3::canonical_query_raw_names(&query),
+        )
+    });
     let form = !body.is_empty()
         && headers
             .get(http::header::CONTENT_TYPE)
@@ -115,6 +120,8 @@ enum Proof {
         signature: String,
         /// Everything of the canonical request except the payload hash, which is checked first.
         canonical_query: String,
+        /// TEA's variant of the canonical query, when it differs (see `v3::canonical_query_raw_names`).
+        canonical_query_raw_names: Option<String>,
         canonical_headers: Vec<u8>,
         signed_headers: String,
         payload_hash: String,
@@ -216,6 +223,16 @@ impl UnverifiedRequest {
         self.format
     }
 
+    /// The claimed timestamp (for logs; checked by `verify`).
+    pub fn timestamp(&self) -> OffsetDateTime {
+        self.timestamp
+    }
+
+    /// The claimed nonce (for logs; replay is checked after `verify`).
+    pub fn nonce(&self) -> &str {
+        &self.nonce
+    }
+
     pub fn kind(&self) -> SignatureKind {
         match self.proof {
             Proof::V1 { .. } => SignatureKind::V1,
@@ -270,6 +287,7 @@ impl UnverifiedRequest {
             Proof::V3 {
                 signature,
                 canonical_query,
+                canonical_query_raw_names,
                 canonical_headers,
                 signed_headers,
                 payload_hash,
@@ -283,18 +301,25 @@ impl UnverifiedRequest {
                         "The x-acs-content-sha256 header does not match the SHA-256 of the request body.",
                     ));
                 }
-                let creq = v3::canonical_request(
-                    &self.method,
-                    canonical_query,
-                    canonical_headers,
-                    signed_headers,
-                    payload_hash,
-                );
-                let sts = v3::string_to_sign(&creq);
-                let expected = v3::mac(secret, &sts);
                 let mut given = [0u8; 32];
                 let decoded = hex::decode_to_slice(signature, &mut given).is_ok();
-                if !(decoded && bool::from(expected.ct_eq(&given))) {
+                let string_to_sign = |query: &str| {
+                    let creq = v3::canonical_request(
+                        &self.method,
+                        query,
+                        canonical_headers,
+                        signed_headers,
+                        payload_hash,
+                    );
+                    v3::string_to_sign(&creq)
+                };
+                let matches = |sts: &str| decoded && bool::from(v3::mac(secret, sts).ct_eq(&given));
+                let sts = string_to_sign(canonical_query);
+                let matched = matches(&sts)
+                    || canonical_query_raw_names
+                        .as_deref()
+                        .is_some_and(|q| matches(&string_to_sign(q)));
+                if !matched {
                     return Err(ApiError::new(
                         Code::SignatureDoesNotMatch,
                         format!(
@@ -337,7 +362,7 @@ struct Parts {
 fn v3_parts(
     auth: &[u8],
     headers: &HeaderMap,
-    canonical_query: String,
+    (canonical_query, canonical_query_raw_names): (String, Option<String>),
     body: &[u8],
     action_from_header: bool,
     form_body: bool,
@@ -373,6 +398,7 @@ fn v3_parts(
     let proof = Proof::V3 {
         signature: auth.signature,
         canonical_query,
+        canonical_query_raw_names,
         canonical_headers,
         signed_headers: auth.signed_headers,
         payload_hash: v3::content_sha256(body),
@@ -450,3 +476,7 @@ mod prop_tests;
 #[cfg(test)]
 #[path = "request_v3_test.rs"]
 mod v3_tests;
+
+#[cfg(test)]
+#[path = "sdk_vectors_test.rs"]
+mod sdk_vectors;

@@ -1,6 +1,6 @@
 //! Signature V1, "RPC signature" (HMAC-SHA1), spec §2.3.
 
-use crate::encode::{percent_encode, push_encoded};
+use crate::encode::{percent_encode, push_encoded_twice};
 use crate::params::Params;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -21,19 +21,18 @@ pub(crate) fn string_to_sign<'a>(
     method: &str,
     sorted_params: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> String {
-    let mut canonical = String::with_capacity(512);
-    for (k, v) in sorted_params.filter(|(k, _)| *k != "Signature") {
-        if !canonical.is_empty() {
-            canonical.push('&');
-        }
-        push_encoded(&mut canonical, k);
-        canonical.push('=');
-        push_encoded(&mut canonical, v);
-    }
-    let mut sts = String::with_capacity(method.len() + 5 + canonical.len() * 5 / 4);
+    // Written straight in its doubly encoded form: `=` is `%3D`, `&` is `%26`.
+    let mut sts = String::with_capacity(method.len() + 1024);
     sts.push_str(method);
     sts.push_str("&%2F&");
-    push_encoded(&mut sts, &canonical);
+    for (i, (k, v)) in sorted_params.filter(|(k, _)| *k != "Signature").enumerate() {
+        if i > 0 {
+            sts.push_str("%26");
+        }
+        push_encoded_twice(&mut sts, k);
+        sts.push_str("%3D");
+        push_encoded_twice(&mut sts, v);
+    }
     sts
 }
 

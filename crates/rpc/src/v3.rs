@@ -29,6 +29,22 @@ fn hex_lower(digest: &[u8]) -> String {
 /// value, each written `percentEncode(name)=percentEncode(value)`, joined with `&`. Duplicate
 /// names are all kept, so every byte of the query is covered.
 pub(crate) fn canonical_query(pairs: &[(String, String)]) -> String {
+    build_canonical_query(pairs, true)
+}
+
+/// The same with names written as they are, which is what TEA's `get_canonical_query_string`
+/// does (the V3 document encodes names). The two forms differ only when a name has a character
+/// outside `A-Z a-z 0-9 - _ . ~`, which no API parameter has: then this form is returned too, so
+/// a request from either kind of signer verifies.
+pub(crate) fn canonical_query_raw_names(pairs: &[(String, String)]) -> Option<String> {
+    let needs_encoding = |k: &String| k.bytes().any(|b| !crate::encode::is_unreserved(b));
+    pairs
+        .iter()
+        .any(|(k, _)| needs_encoding(k))
+        .then(|| build_canonical_query(pairs, false))
+}
+
+fn build_canonical_query(pairs: &[(String, String)], encode_names: bool) -> String {
     let mut sorted: Vec<&(String, String)> = pairs.iter().collect();
     sorted.sort();
     let mut out = String::with_capacity(256);
@@ -36,7 +52,11 @@ pub(crate) fn canonical_query(pairs: &[(String, String)]) -> String {
         if i > 0 {
             out.push('&');
         }
-        push_encoded(&mut out, k);
+        if encode_names {
+            push_encoded(&mut out, k);
+        } else {
+            out.push_str(k);
+        }
         out.push('=');
         push_encoded(&mut out, v);
     }
@@ -132,8 +152,8 @@ pub(crate) fn parse_authorization(value: &str) -> Result<Authorization, ApiError
     })
 }
 
-/// Appends `name:value\n` for one signed header: repeated headers are joined with `,` in the
-/// order received, each value trimmed of surrounding spaces and tabs.
+/// Appends `name:value\n` for one signed header. Each value is trimmed of surrounding spaces
+/// and tabs; repeated headers are sorted and joined with `,` (TEA `get_canonicalized_headers`).
 pub(crate) fn push_canonical_header<'a>(
     out: &mut Vec<u8>,
     name: &str,
@@ -141,11 +161,15 @@ pub(crate) fn push_canonical_header<'a>(
 ) {
     out.extend_from_slice(name.as_bytes());
     out.push(b':');
-    for (i, v) in values.enumerate() {
-        if i > 0 {
-            out.push(b',');
+    let mut values = values.map(<[u8]>::trim_ascii);
+    match (values.next(), values.next()) {
+        (None, _) => {}
+        (Some(only), None) => out.extend_from_slice(only),
+        (Some(a), Some(b)) => {
+            let mut all: Vec<&[u8]> = [a, b].into_iter().chain(values).collect();
+            all.sort_unstable();
+            out.extend_from_slice(&all.join(&b","[..]));
         }
-        out.extend_from_slice(v.trim_ascii());
     }
     out.push(b'\n');
 }

@@ -5,7 +5,7 @@ use crate::{ResponseFormat, SignatureKind, TIMESTAMP_WINDOW};
 use time::OffsetDateTime;
 
 /// A request whose signature and timestamp held. Only obtainable through
-/// [`UnverifiedRequest::verify`], so an unverified request cannot reach a handler.
+/// [`crate::UnverifiedRequest::verify`], so an unverified request cannot reach a handler.
 #[derive(Debug, Clone)]
 pub struct VerifiedRequest {
     pub(crate) access_key_id: String,

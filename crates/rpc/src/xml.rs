@@ -54,12 +54,30 @@ fn open(out: &mut String, name: &str, kind: char) {
         out.push('_');
     }
     for (i, c) in name.chars().enumerate() {
-        let ok = c.is_alphabetic()
-            || c == '_'
-            || (i > 0 && (c.is_alphanumeric() || c == '-' || c == '.'));
+        let ok = if i == 0 {
+            is_name_start(c)
+        } else {
+            is_name_char(c)
+        };
         out.push(if ok { c } else { '_' });
     }
     out.push('>');
+}
+
+/// XML 1.0 (fifth edition) `NameStartChar`, without `:` (namespaces would read it as a prefix).
+fn is_name_start(c: char) -> bool {
+    matches!(c,
+        'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}'
+        | '\u{F8}'..='\u{2FF}' | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}'
+        | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}'
+        | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}'
+        | '\u{10000}'..='\u{EFFFF}')
+}
+
+/// XML 1.0 `NameChar`, without `:`.
+fn is_name_char(c: char) -> bool {
+    is_name_start(c)
+        || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
 }
 
 /// Escapes `& < > " '`, keeps `\r` as a character reference (a parser would fold a raw one into
