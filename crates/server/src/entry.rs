@@ -111,7 +111,7 @@ async fn handle(
     };
     if method != Method::GET && method != Method::POST {
         return (
-            ResponseFormat::Json,
+            ResponseFormat::detect(uri.query(), &headers, &body),
             Err(ApiError::new(
                 Code::InvalidActionNotFound,
                 "Specified api is not found, please check your url and method.",
@@ -120,7 +120,7 @@ async fn handle(
     }
     let unverified = match UnverifiedRequest::parse(&method, uri.query(), &headers, &body) {
         Ok(u) => u,
-        Err(e) => return (ResponseFormat::Json, Err(e)),
+        Err(e) => return (ResponseFormat::detect(uri.query(), &headers, &body), Err(e)),
     };
     let format = unverified.format();
     (
