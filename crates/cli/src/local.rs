@@ -1,8 +1,6 @@
 //! `fpshot local ...`: add, query, delete and inspect an audio fingerprint library in a directory,
 //! without the server. Also the interface of the evaluation harness: keep output stable.
 
-mod library;
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,7 +14,7 @@ use fpshot_media::{AudioStream, DecodeOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use library::LibraryIndex;
+use fpshot_index::LibraryIndex;
 
 #[derive(Args)]
 pub struct LocalArgs {
@@ -63,7 +61,7 @@ pub fn run(args: LocalArgs) -> Result<()> {
         LocalCommand::Add { lib, key, path } => add(&lib, key, &path),
         LocalCommand::Query { lib, json, path } => query(&lib, &path, json),
         LocalCommand::Delete { lib, key } => {
-            let mut index = LibraryIndex::open(&lib)?;
+            let index = LibraryIndex::open(&lib)?;
             anyhow::ensure!(index.remove(&key)?, "no entry with key {key:?}");
             println!("deleted {key}");
             Ok(())
@@ -72,8 +70,8 @@ pub fn run(args: LocalArgs) -> Result<()> {
             let index = LibraryIndex::open(&lib)?;
             let s = index.stats();
             println!(
-                "entries: {}\npostings: {}\nfingerprint bytes: {}\nposting bytes: {}",
-                s.entries, s.postings, s.blob_bytes, s.posting_bytes
+                "entries: {}\npostings: {}\nremoved, awaiting compaction: {}\nsegments: {}\nbytes on disk: {}",
+                s.entries, s.postings, s.tombstones, s.segments, s.bytes_on_disk
             );
             Ok(())
         }
@@ -120,7 +118,7 @@ fn stem_key(base: &Path, file: &Path) -> String {
 }
 
 fn add(lib: &Path, key: Option<String>, path: &Path) -> Result<()> {
-    let mut index = LibraryIndex::open(lib)?;
+    let index = LibraryIndex::open(lib)?;
     if !path.is_dir() {
         let key = key.unwrap_or_else(|| stem_key(path.parent().unwrap_or(Path::new("")), path));
         let fp = fingerprint_file(path, Extractor::reference())
@@ -184,6 +182,8 @@ impl PostingSource for Source<'_> {
             .or_insert_with(|| {
                 self.index
                     .blob(entry)
+                    .ok()
+                    .flatten()
                     .and_then(|b| AudioFingerprint::from_bytes(&b).ok())
                     .map(Arc::new)
             })
@@ -224,7 +224,7 @@ fn query(lib: &Path, path: &Path, as_json: bool) -> Result<()> {
         println!("no match");
     }
     for m in &matches {
-        let key = index.key(m.entry).unwrap_or("?");
+        let key = index.key(m.entry).unwrap_or_else(|| "?".into());
         println!(
             "{key}  similarity {:.3}  speed x{:.3}  pitch {:+.2} st",
             m.similarity, m.time_scale, m.pitch_semitones
@@ -255,7 +255,7 @@ fn to_json(index: &LibraryIndex, matches: &[AudioMatch]) -> serde_json::Value {
                 })
                 .collect();
             json!({
-                "PrimaryKey": index.key(m.entry).unwrap_or(""),
+                "PrimaryKey": index.key(m.entry).unwrap_or_default(),
                 "Similarity": num(m.similarity),
                 "FpShotSlices": {"FpShotSlice": slices},
             })

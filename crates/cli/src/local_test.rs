@@ -81,6 +81,7 @@ fn add_query_edit_delete_end_to_end() {
             .is_ok()
     );
     assert!(slice["Similarity"].is_string() && slice["Input"]["Duration"].is_string());
+    drop(index); // one LibraryIndex per directory at a time
 
     let mut noisy = songs[2][at(3.0)..at(13.0)].to_vec();
     add_noise(&mut noisy, 10.0, 4);
@@ -118,37 +119,16 @@ fn add_query_edit_delete_end_to_end() {
     assert!(best(&lib, &q).is_none(), "unrelated audio matched");
 
     write_wav(&q, &songs[1][at(8.0)..at(18.0)]);
-    let mut index = LibraryIndex::open(&lib).unwrap();
+    let index = LibraryIndex::open(&lib).unwrap();
     assert!(index.remove("sub/s1").unwrap());
     assert!(!index.remove("sub/s1").unwrap());
     drop(index);
     assert!(best(&lib, &q).is_none_or(|b| b.0 != "sub/s1"));
-    let mut index = LibraryIndex::open(&lib).unwrap();
+    let index = LibraryIndex::open(&lib).unwrap();
     index.compact().unwrap();
-    assert_eq!(LibraryIndex::open(&lib).unwrap().stats().entries, 3);
+    assert_eq!(index.stats().entries, 3);
     index.purge().unwrap();
-    assert_eq!(LibraryIndex::open(&lib).unwrap().stats().entries, 0);
-}
-
-#[test]
-fn torn_add_leaves_nothing_visible() {
-    let d = tempfile::tempdir().unwrap();
-    let mut index = LibraryIndex::open(d.path()).unwrap();
-    index.add("a", &[(1, 2), (3, 4)], b"blob-a").unwrap();
+    assert_eq!(index.stats().entries, 0);
     drop(index);
-    // A crash after the files were written but mid-way through the log line.
-    std::fs::write(d.path().join("entries/1.fpa"), b"blob-b").unwrap();
-    let mut log = std::fs::OpenOptions::new()
-        .append(true)
-        .open(d.path().join("keys.log"))
-        .unwrap();
-    log.write_all(b"add 1").unwrap();
-    drop(log);
-    let index = LibraryIndex::open(d.path()).unwrap();
-    assert_eq!(index.stats().entries, 1);
-    let mut out = Vec::new();
-    index.lookup(3, &mut out);
-    assert_eq!(out, vec![(0, 4)]);
-    assert_eq!(index.blob(0).as_deref(), Some(&b"blob-a"[..]));
-    assert_eq!(index.key(1), None);
+    assert_eq!(LibraryIndex::open(&lib).unwrap().stats().entries, 0);
 }

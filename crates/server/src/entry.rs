@@ -112,10 +112,7 @@ async fn handle(
     if method != Method::GET && method != Method::POST {
         return (
             ResponseFormat::detect(uri.query(), &headers, &body),
-            Err(ApiError::new(
-                Code::InvalidActionNotFound,
-                "Specified api is not found, please check your url and method.",
-            )),
+            Err(fpshot_rpc::errors::action_not_found()),
         );
     }
     let unverified = match UnverifiedRequest::parse(&method, uri.query(), &headers, &body) {
@@ -149,18 +146,10 @@ async fn authenticate_and_run(
         return Err(ApiError::missing("Action"));
     }
     tracing::Span::current().record("action", name.as_str());
-    let action = Action::from_name(&name).ok_or_else(|| {
-        ApiError::new(
-            Code::InvalidActionNotFound,
-            "Specified api is not found, please check your url and method.",
-        )
-    })?;
+    let action = Action::from_name(&name).ok_or_else(fpshot_rpc::errors::action_not_found)?;
     let (verified, key_account) = verify(app, req).await?;
     if !app.throttle.check(&key_account, action.name()) {
-        return Err(ApiError::new(
-            Code::ThrottlingUser,
-            "Request was denied due to user flow control.",
-        ));
+        return Err(fpshot_rpc::errors::throttled_user());
     }
     let body = action
         .run(&app.engine, &key_account, verified.params())
@@ -185,12 +174,7 @@ async fn verify(
         .get_key(req.access_key_id())
         .await
         .map_err(store_error)?
-        .ok_or_else(|| {
-            ApiError::new(
-                Code::InvalidAccessKeyIdNotFound,
-                "Specified access key is not found.",
-            )
-        })?;
+        .ok_or_else(fpshot_rpc::errors::access_key_not_found)?;
     if !key.enabled {
         return Err(ApiError::new(
             Code::InvalidAccessKeyIdInactive,
@@ -204,10 +188,7 @@ async fn verify(
         .await
         .map_err(store_error)?;
     if !fresh {
-        return Err(ApiError::new(
-            Code::SignatureNonceUsed,
-            "Specified signature nonce was used already.",
-        ));
+        return Err(fpshot_rpc::errors::signature_nonce_used());
     }
     Ok((verified, key.account_id))
 }
