@@ -14,6 +14,7 @@
 //! `Analyzing` with `attempt + 1` and a lease, and every later step is fenced by
 //! `(worker, attempt)`.
 
+mod codec;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod error;
