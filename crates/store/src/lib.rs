@@ -21,6 +21,7 @@ mod error;
 mod model;
 #[cfg(feature = "postgres")]
 mod pg;
+mod shared;
 mod sqlite;
 mod traits;
 

@@ -2,10 +2,10 @@
 
 use super::PgStore;
 use super::codec::{self, JOB_COLS, is_unique_violation, map_err, to_ns};
+use crate::shared::{finished, queued};
 use crate::sqlite::RETENTION_CHUNK;
 use crate::{Job, JobKind, JobQueue, Lease, NewJob, Outcome, StoreError};
 use async_trait::async_trait;
-use fpshot_types::JobStatus;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -63,22 +63,7 @@ impl JobQueue for PgStore {
             Ok(())
         })
         .await?;
-        Ok(Job {
-            id: job.id,
-            account_id: job.account_id,
-            kind: job.kind,
-            pipeline_id: job.pipeline_id,
-            fpdb_id: job.fpdb_id,
-            user_data: job.user_data,
-            payload: job.payload,
-            status: JobStatus::Queuing,
-            result: None,
-            code: None,
-            message: None,
-            created: job.created,
-            finished: None,
-            attempt: 0,
-        })
+        Ok(queued(job))
     }
 
     async fn claim(
@@ -163,10 +148,7 @@ impl JobQueue for PgStore {
         outcome: Outcome,
         now: OffsetDateTime,
     ) -> Result<bool> {
-        let (status, result, code, message) = match outcome {
-            Outcome::Success(v) => (JobStatus::Success, Some(v.to_string()), None, None),
-            Outcome::Fail { code, message } => (JobStatus::Fail, None, Some(code), Some(message)),
-        };
+        let (status, result, code, message) = finished(outcome);
         self.timed(async {
             let c = self.client().await?;
             let sql = format!(

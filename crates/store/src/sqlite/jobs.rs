@@ -2,9 +2,10 @@
 
 use super::SqliteStore;
 use super::codec::{self, JOB_COLS, first, is_unique_violation, map_err, to_ns};
+use crate::shared::{finished, queued};
 use crate::{Job, JobKind, JobQueue, Lease, NewJob, Outcome, StoreError};
 use async_trait::async_trait;
-use fpshot_types::{JobStatus, PipelineState};
+use fpshot_types::PipelineState;
 use rusqlite::{OptionalExtension, params};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -59,22 +60,7 @@ impl JobQueue for SqliteStore {
                 }
                 Err(e) => return Err(map_err(e)),
             }
-            Ok(Job {
-                id: job.id,
-                account_id: job.account_id,
-                kind: job.kind,
-                pipeline_id: job.pipeline_id,
-                fpdb_id: job.fpdb_id,
-                user_data: job.user_data,
-                payload: job.payload,
-                status: JobStatus::Queuing,
-                result: None,
-                code: None,
-                message: None,
-                created: job.created,
-                finished: None,
-                attempt: 0,
-            })
+            Ok(queued(job))
         })
         .await
     }
@@ -161,10 +147,7 @@ impl JobQueue for SqliteStore {
         now: OffsetDateTime,
     ) -> Result<bool> {
         let (id, worker) = (job_id.to_string(), worker.to_string());
-        let (status, result, code, message) = match outcome {
-            Outcome::Success(v) => (JobStatus::Success, Some(v.to_string()), None, None),
-            Outcome::Fail { code, message } => (JobStatus::Fail, None, Some(code), Some(message)),
-        };
+        let (status, result, code, message) = finished(outcome);
         self.write_one(move |c| {
             let n = c
                 .prepare_cached(
