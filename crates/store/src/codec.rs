@@ -17,6 +17,34 @@ pub(crate) trait Columns {
     fn flag(&self, idx: usize) -> Result<bool>;
 }
 
+/// Implements [`Columns`] for a backend's row type through its one generic column reader
+/// `$col(row, idx)` (each driver has its own `FromSql` trait, so the reader stays per backend).
+macro_rules! impl_columns {
+    ($row:ty, $col:path) => {
+        impl $crate::codec::Columns for $row {
+            fn text(&self, idx: usize) -> std::result::Result<String, $crate::StoreError> {
+                $col(self, idx)
+            }
+            fn opt_text(
+                &self,
+                idx: usize,
+            ) -> std::result::Result<Option<String>, $crate::StoreError> {
+                $col(self, idx)
+            }
+            fn int(&self, idx: usize) -> std::result::Result<i64, $crate::StoreError> {
+                $col(self, idx)
+            }
+            fn opt_int(&self, idx: usize) -> std::result::Result<Option<i64>, $crate::StoreError> {
+                $col(self, idx)
+            }
+            fn flag(&self, idx: usize) -> std::result::Result<bool, $crate::StoreError> {
+                $col(self, idx)
+            }
+        }
+    };
+}
+pub(crate) use impl_columns;
+
 /// Times are stored as Unix nanoseconds (exact round trip; sortable; fits until year 2262).
 pub(crate) fn to_ns(t: OffsetDateTime) -> i64 {
     let ns = t.unix_timestamp_nanos();

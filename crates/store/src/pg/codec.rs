@@ -2,7 +2,7 @@
 //! errors to `StoreError`.
 
 use crate::StoreError;
-use crate::codec::Columns;
+use crate::codec::impl_columns;
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 
@@ -40,23 +40,7 @@ fn col<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, idx: usize) -> R
         .map_err(|e| StoreError::Corrupt(format!("column {idx}: {e}")))
 }
 
-impl Columns for Row {
-    fn text(&self, idx: usize) -> Result<String> {
-        col(self, idx)
-    }
-    fn opt_text(&self, idx: usize) -> Result<Option<String>> {
-        col(self, idx)
-    }
-    fn int(&self, idx: usize) -> Result<i64> {
-        col(self, idx)
-    }
-    fn opt_int(&self, idx: usize) -> Result<Option<i64>> {
-        col(self, idx)
-    }
-    fn flag(&self, idx: usize) -> Result<bool> {
-        col(self, idx)
-    }
-}
+impl_columns!(Row, col);
 
 pub(crate) fn all<T>(rows: &[Row], map: fn(&Row) -> Result<T>) -> Result<Vec<T>> {
     rows.iter().map(map).collect()

@@ -2,7 +2,7 @@
 //! to `StoreError`.
 
 use crate::StoreError;
-use crate::codec::{Columns, corrupt};
+use crate::codec::{corrupt, impl_columns};
 use rusqlite::{ErrorCode, Row};
 
 pub(crate) use crate::codec::{
@@ -45,23 +45,7 @@ fn col<T: rusqlite::types::FromSql>(row: &Row<'_>, idx: usize) -> Result<T> {
     row.get(idx).map_err(|e| corrupt("column", e))
 }
 
-impl Columns for Row<'_> {
-    fn text(&self, idx: usize) -> Result<String> {
-        col(self, idx)
-    }
-    fn opt_text(&self, idx: usize) -> Result<Option<String>> {
-        col(self, idx)
-    }
-    fn int(&self, idx: usize) -> Result<i64> {
-        col(self, idx)
-    }
-    fn opt_int(&self, idx: usize) -> Result<Option<i64>> {
-        col(self, idx)
-    }
-    fn flag(&self, idx: usize) -> Result<bool> {
-        col(self, idx)
-    }
-}
+impl_columns!(Row<'_>, col);
 
 /// Collects mapped rows of a prepared query.
 pub(crate) fn collect<'s, T>(
