@@ -1,7 +1,7 @@
 //! Accounts, access keys and signature nonces on PostgreSQL.
 
 use super::PgStore;
-use super::codec::{self, ACCOUNT_COLS, KEY_COLS, is_unique_violation, map_err, to_ns};
+use super::codec::{self, ACCOUNT_COLS, KEY_COLS, map_err, or_conflict, to_ns};
 use crate::shared::{new_account, new_key, nonce_purge_due};
 use crate::{AccessKey, Account, AccountStore, NonceStore, StoreError};
 use async_trait::async_trait;
@@ -50,19 +50,13 @@ impl AccountStore for PgStore {
                 )
                 .await
                 .map_err(map_err)?;
-            match c
+            let inserted = c
                 .execute(
                     &st,
                     &[&key.id, &key.secret, &key.account_id, &to_ns(key.created)],
                 )
-                .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if is_unique_violation(&e) => {
-                    Err(StoreError::Conflict(format!("AccessKeyId {}", key.id)))
-                }
-                Err(e) => Err(map_err(e)),
-            }
+                .await;
+            or_conflict(inserted, || format!("AccessKeyId {}", key.id)).map(|_| ())
         })
         .await?;
         Ok(key)

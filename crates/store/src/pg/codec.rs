@@ -35,6 +35,20 @@ pub(crate) fn is_unique_violation(e: &tokio_postgres::Error) -> bool {
     e.code() == Some(&SqlState::UNIQUE_VIOLATION)
 }
 
+/// An INSERT's outcome: a UNIQUE violation is a `Conflict` on `what()`, other errors map as usual.
+pub(crate) fn or_conflict<T>(
+    r: std::result::Result<T, tokio_postgres::Error>,
+    what: impl FnOnce() -> String,
+) -> Result<T> {
+    r.map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Conflict(what())
+        } else {
+            map_err(e)
+        }
+    })
+}
+
 fn col<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, idx: usize) -> Result<T> {
     row.try_get(idx)
         .map_err(|e| StoreError::Corrupt(format!("column {idx}: {e}")))

@@ -1,7 +1,7 @@
 //! The job queue on PostgreSQL: `FOR UPDATE SKIP LOCKED` claims, fenced completion.
 
 use super::PgStore;
-use super::codec::{self, JOB_COLS, is_unique_violation, map_err, to_ns};
+use super::codec::{self, JOB_COLS, map_err, or_conflict, to_ns};
 use crate::shared::{finished, queued};
 use crate::sqlite::RETENTION_CHUNK;
 use crate::{Job, JobKind, JobQueue, Lease, NewJob, Outcome, StoreError};
@@ -47,18 +47,11 @@ impl JobQueue for PgStore {
                     ],
                 )
                 .await;
-            match inserted {
-                Ok(1) => {}
-                Ok(_) => {
-                    return Err(StoreError::Database(format!(
-                        "job {} names pipeline {}, which does not exist",
-                        job.id, job.pipeline_id
-                    )));
-                }
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(StoreError::Conflict(format!("job {}", job.id)));
-                }
-                Err(e) => return Err(map_err(e)),
+            if or_conflict(inserted, || format!("job {}", job.id))? != 1 {
+                return Err(StoreError::Database(format!(
+                    "job {} names pipeline {}, which does not exist",
+                    job.id, job.pipeline_id
+                )));
             }
             Ok(())
         })

@@ -1,7 +1,7 @@
 //! Pipelines and fingerprint libraries on PostgreSQL.
 
 use super::PgStore;
-use super::codec::{self, FPDB_COLS, PIPELINE_COLS, is_unique_violation, map_err, to_i64, to_ns};
+use super::codec::{self, FPDB_COLS, PIPELINE_COLS, map_err, or_conflict, to_i64, to_ns};
 use crate::shared::{apply_patch, check_quota};
 use crate::{
     DeletePipelineOutcome, FpDb, FpDbStore, Pipeline, PipelinePatch, PipelineStore, StoreError,
@@ -108,13 +108,8 @@ impl PipelineStore for PgStore {
                 .map_err(map_err)?;
             let count: i64 = row.try_get(0).map_err(map_err)?;
             check_quota(count, quota, "Pipeline")?;
-            match insert_pipeline(&tx, &pipeline, "").await {
-                Ok(_) => {}
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(StoreError::Conflict(format!("pipeline {}", pipeline.id)));
-                }
-                Err(e) => return Err(map_err(e)),
-            }
+            let inserted = insert_pipeline(&tx, &pipeline, "").await;
+            or_conflict(inserted, || format!("pipeline {}", pipeline.id))?;
             tx.commit().await.map_err(map_err)?;
             Ok(pipeline)
         })
@@ -264,13 +259,7 @@ impl FpDbStore for PgStore {
                     ],
                 )
                 .await;
-            match inserted {
-                Ok(_) => {}
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(StoreError::Conflict(format!("FpDB {}", db.id)));
-                }
-                Err(e) => return Err(map_err(e)),
-            }
+            or_conflict(inserted, || format!("FpDB {}", db.id))?;
             tx.commit().await.map_err(map_err)?;
             Ok(db)
         })

@@ -1,7 +1,7 @@
 //! Accounts, access keys and signature nonces.
 
 use super::SqliteStore;
-use super::codec::{self, ACCOUNT_COLS, KEY_COLS, first, is_unique_violation, map_err, to_ns};
+use super::codec::{self, ACCOUNT_COLS, KEY_COLS, first, map_err, or_conflict, to_ns};
 use crate::shared::{new_account, new_key, nonce_purge_due};
 use crate::{AccessKey, Account, AccountStore, NonceStore, StoreError};
 use async_trait::async_trait;
@@ -52,13 +52,7 @@ impl AccountStore for SqliteStore {
                         to_ns(row.created)
                     ])
                 });
-            match inserted {
-                Ok(_) => Ok(()),
-                Err(e) if is_unique_violation(&e) => {
-                    Err(StoreError::Conflict(format!("AccessKeyId {}", row.id)))
-                }
-                Err(e) => Err(map_err(e)),
-            }
+            or_conflict(inserted, || format!("AccessKeyId {}", row.id)).map(|_| ())
         })
         .await?;
         Ok(key)

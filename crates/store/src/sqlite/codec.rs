@@ -40,6 +40,20 @@ pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
                 || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY))
 }
 
+/// An INSERT's outcome: a UNIQUE violation is a `Conflict` on `what()`, other errors map as usual.
+pub(crate) fn or_conflict<T>(
+    r: std::result::Result<T, rusqlite::Error>,
+    what: impl FnOnce() -> String,
+) -> Result<T> {
+    r.map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Conflict(what())
+        } else {
+            map_err(e)
+        }
+    })
+}
+
 /// Reads a column; a type mismatch is corrupt data, not a query error.
 fn col<T: rusqlite::types::FromSql>(row: &Row<'_>, idx: usize) -> Result<T> {
     row.get(idx).map_err(|e| corrupt("column", e))

@@ -1,7 +1,7 @@
 //! Fingerprint libraries (FpDB): quota-checked creation, lookups, status and purge epochs.
 
 use super::SqliteStore;
-use super::codec::{self, FPDB_COLS, first, is_unique_violation, map_err, to_ns};
+use super::codec::{self, FPDB_COLS, first, map_err, or_conflict, to_ns};
 use crate::shared::check_quota;
 use crate::{FpDb, FpDbStore, StoreError};
 use async_trait::async_trait;
@@ -40,13 +40,8 @@ impl FpDbStore for SqliteStore {
                         to_ns(db.created),
                     ])
                 });
-            match inserted {
-                Ok(_) => Ok(db),
-                Err(e) if is_unique_violation(&e) => {
-                    Err(StoreError::Conflict(format!("FpDB {}", db.id)))
-                }
-                Err(e) => Err(map_err(e)),
-            }
+            or_conflict(inserted, || format!("FpDB {}", db.id))?;
+            Ok(db)
         })
         .await
     }

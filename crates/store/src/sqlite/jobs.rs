@@ -1,7 +1,7 @@
 //! The durable job queue: one table for every kind, leases fenced by (worker, attempt).
 
 use super::SqliteStore;
-use super::codec::{self, JOB_COLS, first, is_unique_violation, map_err, to_ns};
+use super::codec::{self, JOB_COLS, first, map_err, or_conflict, to_ns};
 use crate::shared::{finished, queued};
 use crate::{Job, JobKind, JobQueue, Lease, NewJob, Outcome, StoreError};
 use async_trait::async_trait;
@@ -53,13 +53,7 @@ impl JobQueue for SqliteStore {
                         i64::MIN,
                     ])
                 });
-            match inserted {
-                Ok(_) => {}
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(StoreError::Conflict(format!("job {}", job.id)));
-                }
-                Err(e) => return Err(map_err(e)),
-            }
+            or_conflict(inserted, || format!("job {}", job.id))?;
             Ok(queued(job))
         })
         .await

@@ -1,7 +1,7 @@
 //! Pipelines (MPS queues): the default pipeline, quotas, search, updates that reach the queue.
 
 use super::SqliteStore;
-use super::codec::{self, PIPELINE_COLS, first, is_unique_violation, map_err, to_i64, to_ns};
+use super::codec::{self, PIPELINE_COLS, first, map_err, or_conflict, to_i64, to_ns};
 use crate::shared::{apply_patch, check_quota};
 use crate::{DeletePipelineOutcome, Pipeline, PipelinePatch, PipelineStore, StoreError};
 use async_trait::async_trait;
@@ -100,13 +100,8 @@ impl PipelineStore for SqliteStore {
                 .and_then(|mut s| s.query_row([&pipeline.account_id], |r| r.get(0)))
                 .map_err(map_err)?;
             check_quota(count, quota, "Pipeline")?;
-            match insert(c, &pipeline) {
-                Ok(_) => Ok(pipeline),
-                Err(e) if is_unique_violation(&e) => {
-                    Err(StoreError::Conflict(format!("pipeline {}", pipeline.id)))
-                }
-                Err(e) => Err(map_err(e)),
-            }
+            or_conflict(insert(c, &pipeline), || format!("pipeline {}", pipeline.id))?;
+            Ok(pipeline)
         })
         .await
     }
