@@ -158,3 +158,7 @@ pub(crate) fn job<R: Columns + ?Sized>(row: &R) -> Result<Job> {
         attempt: row.int(13)?,
     })
 }
+
+#[cfg(test)]
+#[path = "codec_test.rs"]
+mod tests;

@@ -123,3 +123,7 @@ pub(crate) fn apply_patch(p: &mut Pipeline, patch: PipelinePatch) -> bool {
     }
     queue_changes
 }
+
+#[cfg(test)]
+#[path = "shared_test.rs"]
+mod tests;
