@@ -14,12 +14,14 @@
 //! `Analyzing` with `attempt + 1` and a lease, and every later step is fenced by
 //! `(worker, attempt)`.
 
+mod codec;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod error;
 mod model;
 #[cfg(feature = "postgres")]
 mod pg;
+mod shared;
 mod sqlite;
 mod traits;
 

@@ -1,24 +1,18 @@
 //! Accounts, access keys and signature nonces on PostgreSQL.
 
 use super::PgStore;
-use super::codec::{self, ACCOUNT_COLS, KEY_COLS, is_unique_violation, map_err, to_ns};
+use super::codec::{self, ACCOUNT_COLS, KEY_COLS, map_err, or_conflict, to_ns};
+use crate::shared::{new_account, new_key, nonce_purge_due};
 use crate::{AccessKey, Account, AccountStore, NonceStore, StoreError};
 use async_trait::async_trait;
-use std::sync::atomic::Ordering;
 use time::OffsetDateTime;
 
 type Result<T> = std::result::Result<T, StoreError>;
 
-const NONCE_PURGE_EVERY_SECS: i64 = 60;
-
 #[async_trait]
 impl AccountStore for PgStore {
     async fn create_account(&self, name: &str) -> Result<Account> {
-        let account = Account {
-            id: fpshot_types::new_id(),
-            name: name.to_string(),
-            created: OffsetDateTime::now_utc(),
-        };
+        let account = new_account(name);
         self.timed(async {
             let c = self.client().await?;
             let st = c
@@ -46,13 +40,7 @@ impl AccountStore for PgStore {
     }
 
     async fn create_key(&self, account_id: &str, key_id: &str, secret: &str) -> Result<AccessKey> {
-        let key = AccessKey {
-            id: key_id.to_string(),
-            secret: secret.to_string(),
-            account_id: account_id.to_string(),
-            enabled: true,
-            created: OffsetDateTime::now_utc(),
-        };
+        let key = new_key(account_id, key_id, secret);
         self.timed(async {
             let c = self.client().await?;
             let st = c
@@ -62,19 +50,13 @@ impl AccountStore for PgStore {
                 )
                 .await
                 .map_err(map_err)?;
-            match c
+            let inserted = c
                 .execute(
                     &st,
                     &[&key.id, &key.secret, &key.account_id, &to_ns(key.created)],
                 )
-                .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if is_unique_violation(&e) => {
-                    Err(StoreError::Conflict(format!("AccessKeyId {}", key.id)))
-                }
-                Err(e) => Err(map_err(e)),
-            }
+                .await;
+            or_conflict(inserted, || format!("AccessKeyId {}", key.id)).map(|_| ())
         })
         .await?;
         Ok(key)
@@ -153,18 +135,7 @@ impl NonceStore for PgStore {
         expires: OffsetDateTime,
     ) -> Result<bool> {
         let now = OffsetDateTime::now_utc();
-        let last = self.nonce_purged_at.load(Ordering::Relaxed);
-        if now.unix_timestamp() - last >= NONCE_PURGE_EVERY_SECS
-            && self
-                .nonce_purged_at
-                .compare_exchange(
-                    last,
-                    now.unix_timestamp(),
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                )
-                .is_ok()
-        {
+        if nonce_purge_due(&self.nonce_purged_at, now) {
             self.purge_expired_nonces(now).await?;
         }
         self.timed(async {

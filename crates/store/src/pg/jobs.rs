@@ -1,11 +1,11 @@
 //! The job queue on PostgreSQL: `FOR UPDATE SKIP LOCKED` claims, fenced completion.
 
 use super::PgStore;
-use super::codec::{self, JOB_COLS, is_unique_violation, map_err, to_ns};
+use super::codec::{self, JOB_COLS, map_err, or_conflict, to_ns};
+use crate::shared::{finished, queued};
 use crate::sqlite::RETENTION_CHUNK;
 use crate::{Job, JobKind, JobQueue, Lease, NewJob, Outcome, StoreError};
 use async_trait::async_trait;
-use fpshot_types::JobStatus;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -47,38 +47,16 @@ impl JobQueue for PgStore {
                     ],
                 )
                 .await;
-            match inserted {
-                Ok(1) => {}
-                Ok(_) => {
-                    return Err(StoreError::Database(format!(
-                        "job {} names pipeline {}, which does not exist",
-                        job.id, job.pipeline_id
-                    )));
-                }
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(StoreError::Conflict(format!("job {}", job.id)));
-                }
-                Err(e) => return Err(map_err(e)),
+            if or_conflict(inserted, || format!("job {}", job.id))? != 1 {
+                return Err(StoreError::Database(format!(
+                    "job {} names pipeline {}, which does not exist",
+                    job.id, job.pipeline_id
+                )));
             }
             Ok(())
         })
         .await?;
-        Ok(Job {
-            id: job.id,
-            account_id: job.account_id,
-            kind: job.kind,
-            pipeline_id: job.pipeline_id,
-            fpdb_id: job.fpdb_id,
-            user_data: job.user_data,
-            payload: job.payload,
-            status: JobStatus::Queuing,
-            result: None,
-            code: None,
-            message: None,
-            created: job.created,
-            finished: None,
-            attempt: 0,
-        })
+        Ok(queued(job))
     }
 
     async fn claim(
@@ -163,10 +141,7 @@ impl JobQueue for PgStore {
         outcome: Outcome,
         now: OffsetDateTime,
     ) -> Result<bool> {
-        let (status, result, code, message) = match outcome {
-            Outcome::Success(v) => (JobStatus::Success, Some(v.to_string()), None, None),
-            Outcome::Fail { code, message } => (JobStatus::Fail, None, Some(code), Some(message)),
-        };
+        let (status, result, code, message) = finished(outcome);
         self.timed(async {
             let c = self.client().await?;
             let sql = format!(

@@ -1,7 +1,8 @@
 //! Pipelines and fingerprint libraries on PostgreSQL.
 
 use super::PgStore;
-use super::codec::{self, FPDB_COLS, PIPELINE_COLS, is_unique_violation, map_err, to_i64, to_ns};
+use super::codec::{self, FPDB_COLS, PIPELINE_COLS, map_err, or_conflict, to_i64, to_ns};
+use crate::shared::{apply_patch, check_quota};
 use crate::{
     DeletePipelineOutcome, FpDb, FpDbStore, Pipeline, PipelinePatch, PipelineStore, StoreError,
     default_pipeline,
@@ -106,19 +107,9 @@ impl PipelineStore for PgStore {
                 .await
                 .map_err(map_err)?;
             let count: i64 = row.try_get(0).map_err(map_err)?;
-            if count >= i64::from(quota) {
-                return Err(StoreError::QuotaExceeded {
-                    resource: "Pipeline",
-                    limit: quota,
-                });
-            }
-            match insert_pipeline(&tx, &pipeline, "").await {
-                Ok(_) => {}
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(StoreError::Conflict(format!("pipeline {}", pipeline.id)));
-                }
-                Err(e) => return Err(map_err(e)),
-            }
+            check_quota(count, quota, "Pipeline")?;
+            let inserted = insert_pipeline(&tx, &pipeline, "").await;
+            or_conflict(inserted, || format!("pipeline {}", pipeline.id))?;
             tx.commit().await.map_err(map_err)?;
             Ok(pipeline)
         })
@@ -179,22 +170,7 @@ impl PipelineStore for PgStore {
             let Some(mut p) = one_pipeline(&tx, "FOR UPDATE", id, account_id).await? else {
                 return Ok(None);
             };
-            let PipelinePatch {
-                name,
-                state,
-                notify_config,
-                role,
-                extend_config,
-                priority,
-            } = patch;
-            let queue_changes =
-                state.is_some_and(|s| s != p.state) || priority.is_some_and(|v| v != p.priority);
-            p.name = name.unwrap_or(p.name);
-            p.state = state.unwrap_or(p.state);
-            p.notify_config = notify_config.unwrap_or(p.notify_config);
-            p.role = role.unwrap_or(p.role);
-            p.extend_config = extend_config.unwrap_or(p.extend_config);
-            p.priority = priority.unwrap_or(p.priority);
+            let queue_changes = apply_patch(&mut p, patch);
             tx.execute(
                 "UPDATE pipelines SET name = $2, state = $3, notify_config = $4, role = $5, \
                  extend_config = $6, priority = $7 WHERE id = $1",
@@ -272,9 +248,7 @@ impl FpDbStore for PgStore {
                 .await
                 .map_err(map_err)?;
             let count: i64 = row.try_get(0).map_err(map_err)?;
-            if count >= i64::from(quota) {
-                return Err(StoreError::QuotaExceeded { resource: "FpDB", limit: quota });
-            }
+            check_quota(count, quota, "FpDB")?;
             let inserted = tx
                 .execute(
                     "INSERT INTO fpdbs (id, account_id, name, description, model_id, config, status, \
@@ -285,13 +259,7 @@ impl FpDbStore for PgStore {
                     ],
                 )
                 .await;
-            match inserted {
-                Ok(_) => {}
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(StoreError::Conflict(format!("FpDB {}", db.id)));
-                }
-                Err(e) => return Err(map_err(e)),
-            }
+            or_conflict(inserted, || format!("FpDB {}", db.id))?;
             tx.commit().await.map_err(map_err)?;
             Ok(db)
         })

@@ -1,11 +1,11 @@
 //! Accounts, access keys and signature nonces.
 
 use super::SqliteStore;
-use super::codec::{self, ACCOUNT_COLS, KEY_COLS, first, is_unique_violation, map_err, to_ns};
+use super::codec::{self, ACCOUNT_COLS, KEY_COLS, first, map_err, or_conflict, to_ns};
+use crate::shared::{new_account, new_key, nonce_purge_due};
 use crate::{AccessKey, Account, AccountStore, NonceStore, StoreError};
 use async_trait::async_trait;
 use rusqlite::params;
-use std::sync::atomic::Ordering;
 use time::OffsetDateTime;
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -13,11 +13,7 @@ type Result<T> = std::result::Result<T, StoreError>;
 #[async_trait]
 impl AccountStore for SqliteStore {
     async fn create_account(&self, name: &str) -> Result<Account> {
-        let account = Account {
-            id: fpshot_types::new_id(),
-            name: name.to_string(),
-            created: OffsetDateTime::now_utc(),
-        };
+        let account = new_account(name);
         let row = account.clone();
         self.write_one(move |c| {
             c.prepare_cached("INSERT INTO accounts (id, name, created) VALUES (?1, ?2, ?3)")
@@ -40,13 +36,7 @@ impl AccountStore for SqliteStore {
     }
 
     async fn create_key(&self, account_id: &str, key_id: &str, secret: &str) -> Result<AccessKey> {
-        let key = AccessKey {
-            id: key_id.to_string(),
-            secret: secret.to_string(),
-            account_id: account_id.to_string(),
-            enabled: true,
-            created: OffsetDateTime::now_utc(),
-        };
+        let key = new_key(account_id, key_id, secret);
         let row = key.clone();
         self.write_one(move |c| {
             let inserted = c
@@ -62,13 +52,7 @@ impl AccountStore for SqliteStore {
                         to_ns(row.created)
                     ])
                 });
-            match inserted {
-                Ok(_) => Ok(()),
-                Err(e) if is_unique_violation(&e) => {
-                    Err(StoreError::Conflict(format!("AccessKeyId {}", row.id)))
-                }
-                Err(e) => Err(map_err(e)),
-            }
+            or_conflict(inserted, || format!("AccessKeyId {}", row.id)).map(|_| ())
         })
         .await?;
         Ok(key)
@@ -142,17 +126,7 @@ impl NonceStore for SqliteStore {
     ) -> Result<bool> {
         let (key_id, nonce) = (key_id.to_string(), nonce.to_string());
         let now = OffsetDateTime::now_utc();
-        let last = self.nonce_purged_at.load(Ordering::Relaxed);
-        let purge = now.unix_timestamp() - last >= NONCE_PURGE_EVERY_SECS
-            && self
-                .nonce_purged_at
-                .compare_exchange(
-                    last,
-                    now.unix_timestamp(),
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                )
-                .is_ok();
+        let purge = nonce_purge_due(&self.nonce_purged_at, now);
         // Two statements, but a failed insert after the purge leaves nothing wrong behind.
         self.write_one(move |c| {
             if purge {
@@ -174,8 +148,6 @@ impl NonceStore for SqliteStore {
         self.write_one(move |c| delete_expired(c, now)).await
     }
 }
-
-const NONCE_PURGE_EVERY_SECS: i64 = 60;
 
 fn delete_expired(c: &rusqlite::Connection, now: OffsetDateTime) -> Result<u64> {
     let n = c

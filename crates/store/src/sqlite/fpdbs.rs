@@ -1,7 +1,8 @@
 //! Fingerprint libraries (FpDB): quota-checked creation, lookups, status and purge epochs.
 
 use super::SqliteStore;
-use super::codec::{self, FPDB_COLS, first, is_unique_violation, map_err, to_ns};
+use super::codec::{self, FPDB_COLS, first, map_err, or_conflict, to_ns};
+use crate::shared::check_quota;
 use crate::{FpDb, FpDbStore, StoreError};
 use async_trait::async_trait;
 use fpshot_types::FpDbStatus;
@@ -20,12 +21,7 @@ impl FpDbStore for SqliteStore {
                 )
                 .and_then(|mut s| s.query_row([&db.account_id], |r| r.get(0)))
                 .map_err(map_err)?;
-            if count >= i64::from(quota) {
-                return Err(StoreError::QuotaExceeded {
-                    resource: "FpDB",
-                    limit: quota,
-                });
-            }
+            check_quota(count, quota, "FpDB")?;
             let inserted = c
                 .prepare_cached(
                     "INSERT INTO fpdbs (id, account_id, name, description, model_id, config, \
@@ -44,13 +40,8 @@ impl FpDbStore for SqliteStore {
                         to_ns(db.created),
                     ])
                 });
-            match inserted {
-                Ok(_) => Ok(db),
-                Err(e) if is_unique_violation(&e) => {
-                    Err(StoreError::Conflict(format!("FpDB {}", db.id)))
-                }
-                Err(e) => Err(map_err(e)),
-            }
+            or_conflict(inserted, || format!("FpDB {}", db.id))?;
+            Ok(db)
         })
         .await
     }

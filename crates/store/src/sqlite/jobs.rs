@@ -1,10 +1,11 @@
 //! The durable job queue: one table for every kind, leases fenced by (worker, attempt).
 
 use super::SqliteStore;
-use super::codec::{self, JOB_COLS, first, is_unique_violation, map_err, to_ns};
+use super::codec::{self, JOB_COLS, first, map_err, or_conflict, to_ns};
+use crate::shared::{finished, queued};
 use crate::{Job, JobKind, JobQueue, Lease, NewJob, Outcome, StoreError};
 use async_trait::async_trait;
-use fpshot_types::{JobStatus, PipelineState};
+use fpshot_types::PipelineState;
 use rusqlite::{OptionalExtension, params};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -52,29 +53,8 @@ impl JobQueue for SqliteStore {
                         i64::MIN,
                     ])
                 });
-            match inserted {
-                Ok(_) => {}
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(StoreError::Conflict(format!("job {}", job.id)));
-                }
-                Err(e) => return Err(map_err(e)),
-            }
-            Ok(Job {
-                id: job.id,
-                account_id: job.account_id,
-                kind: job.kind,
-                pipeline_id: job.pipeline_id,
-                fpdb_id: job.fpdb_id,
-                user_data: job.user_data,
-                payload: job.payload,
-                status: JobStatus::Queuing,
-                result: None,
-                code: None,
-                message: None,
-                created: job.created,
-                finished: None,
-                attempt: 0,
-            })
+            or_conflict(inserted, || format!("job {}", job.id))?;
+            Ok(queued(job))
         })
         .await
     }
@@ -161,10 +141,7 @@ impl JobQueue for SqliteStore {
         now: OffsetDateTime,
     ) -> Result<bool> {
         let (id, worker) = (job_id.to_string(), worker.to_string());
-        let (status, result, code, message) = match outcome {
-            Outcome::Success(v) => (JobStatus::Success, Some(v.to_string()), None, None),
-            Outcome::Fail { code, message } => (JobStatus::Fail, None, Some(code), Some(message)),
-        };
+        let (status, result, code, message) = finished(outcome);
         self.write_one(move |c| {
             let n = c
                 .prepare_cached(

@@ -1,7 +1,8 @@
 //! Pipelines (MPS queues): the default pipeline, quotas, search, updates that reach the queue.
 
 use super::SqliteStore;
-use super::codec::{self, PIPELINE_COLS, first, is_unique_violation, map_err, to_i64, to_ns};
+use super::codec::{self, PIPELINE_COLS, first, map_err, or_conflict, to_i64, to_ns};
+use crate::shared::{apply_patch, check_quota};
 use crate::{DeletePipelineOutcome, Pipeline, PipelinePatch, PipelineStore, StoreError};
 use async_trait::async_trait;
 use fpshot_types::PipelineState;
@@ -98,19 +99,9 @@ impl PipelineStore for SqliteStore {
                 .prepare_cached("SELECT count(*) FROM pipelines WHERE account_id = ?1")
                 .and_then(|mut s| s.query_row([&pipeline.account_id], |r| r.get(0)))
                 .map_err(map_err)?;
-            if count >= i64::from(quota) {
-                return Err(StoreError::QuotaExceeded {
-                    resource: "Pipeline",
-                    limit: quota,
-                });
-            }
-            match insert(c, &pipeline) {
-                Ok(_) => Ok(pipeline),
-                Err(e) if is_unique_violation(&e) => {
-                    Err(StoreError::Conflict(format!("pipeline {}", pipeline.id)))
-                }
-                Err(e) => Err(map_err(e)),
-            }
+            check_quota(count, quota, "Pipeline")?;
+            or_conflict(insert(c, &pipeline), || format!("pipeline {}", pipeline.id))?;
+            Ok(pipeline)
         })
         .await
     }
@@ -175,22 +166,7 @@ impl PipelineStore for SqliteStore {
             let Some(mut p) = select_one(c, "id = ?1 AND account_id = ?2", [&id, &account])? else {
                 return Ok(None);
             };
-            let PipelinePatch {
-                name,
-                state,
-                notify_config,
-                role,
-                extend_config,
-                priority,
-            } = patch;
-            let queue_changes =
-                state.is_some_and(|s| s != p.state) || priority.is_some_and(|v| v != p.priority);
-            p.name = name.unwrap_or(p.name);
-            p.state = state.unwrap_or(p.state);
-            p.notify_config = notify_config.unwrap_or(p.notify_config);
-            p.role = role.unwrap_or(p.role);
-            p.extend_config = extend_config.unwrap_or(p.extend_config);
-            p.priority = priority.unwrap_or(p.priority);
+            let queue_changes = apply_patch(&mut p, patch);
             c.prepare_cached(
                 "UPDATE pipelines SET name = ?2, state = ?3, notify_config = ?4, role = ?5, \
                  extend_config = ?6, priority = ?7 WHERE id = ?1",
