@@ -404,3 +404,29 @@ pub async fn retention_deletes_only_old_finished_jobs<S: Store + 'static>(s: Arc
     assert_eq!(left, vec![JobStatus::Analyzing, JobStatus::Queuing]);
     assert_eq!(s.delete_finished_before(t(1_000_000)).await.unwrap(), 0);
 }
+
+/// While a job of a library is `Analyzing`, no other job of that library is claimed (jobs of one
+/// library run one at a time, in order); other libraries' jobs are not held up.
+pub async fn a_library_runs_one_claim_at_a_time<S: Store + 'static>(s: Arc<S>) {
+    let (a, p) = account_with_default(&*s).await;
+    let lib = "3".repeat(32);
+    let with_lib = |i| {
+        let mut j = new_job(&a.id, &p.id, JobKind::FpDbDelete, i);
+        j.fpdb_id = Some(lib.clone());
+        j
+    };
+    let first = s.enqueue(with_lib(1)).await.unwrap();
+    let second = s.enqueue(with_lib(2)).await.unwrap();
+    let other = s
+        .enqueue(new_job(&a.id, &p.id, JobKind::FpShot, 3))
+        .await
+        .unwrap();
+    assert_eq!(claim_ids(&*s, "w1", 0, 1).await, vec![first.id.clone()]);
+    assert_eq!(
+        claim_ids(&*s, "w2", 0, 8).await,
+        vec![other.id.clone()],
+        "the library's second job waits for its first"
+    );
+    assert!(s.complete(&first.id, "w1", 1, ok(), t(5)).await.unwrap());
+    assert_eq!(claim_ids(&*s, "w2", 6, 8).await, vec![second.id.clone()]);
+}

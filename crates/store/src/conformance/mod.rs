@@ -118,6 +118,7 @@ where
         job_lookups_keep_the_order_asked,
         recent_jobs_are_newest_first,
         unfinished_jobs_of_a_library,
+        a_library_runs_one_claim_at_a_time,
         retention_deletes_only_old_finished_jobs,
     );
 }

@@ -12,6 +12,8 @@ use time::OffsetDateTime;
 type Result<T> = std::result::Result<T, StoreError>;
 
 /// The fence of every lease-holder operation.
+/// Names the advisory lock that serializes claims across nodes ("fpclaim").
+const CLAIM_LOCK: i64 = 0x0066_7063_6c61_696d;
 const HELD: &str = "id = $1 AND status = 'Analyzing' AND worker = $2 AND attempt = $3";
 
 #[async_trait]
@@ -75,10 +77,18 @@ impl JobQueue for PgStore {
             .ok_or_else(|| StoreError::Database(format!("lease of {lease:?} is out of range")))?;
         let max = i64::try_from(max).unwrap_or(i64::MAX);
         self.timed(async {
-            let c = self.client().await?;
+            let mut c = self.client().await?;
+            // Claims are serialized cluster-wide (a transaction-scoped advisory lock) so that the
+            // one-running-job-per-library rule below cannot be raced by two nodes.
+            let tx = c.transaction().await.map_err(map_err)?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CLAIM_LOCK])
+                .await
+                .map_err(map_err)?;
             let sql = format!(
                 "WITH picked AS (SELECT seq FROM jobs WHERE status = 'Queuing' AND NOT paused \
-                 AND not_before <= $1 ORDER BY priority DESC, seq LIMIT $2 FOR UPDATE SKIP LOCKED) \
+                 AND not_before <= $1 AND (fpdb_id IS NULL OR NOT EXISTS (SELECT 1 FROM jobs a \
+                 WHERE a.fpdb_id = jobs.fpdb_id AND a.status = 'Analyzing')) \
+                 ORDER BY priority DESC, seq LIMIT $2 FOR UPDATE SKIP LOCKED) \
                  UPDATE jobs SET status = 'Analyzing', attempt = attempt + 1, worker = $3, \
                  lease_expires = $4 FROM picked WHERE jobs.seq = picked.seq \
                  RETURNING {cols}, jobs.priority, jobs.seq",
@@ -88,8 +98,8 @@ impl JobQueue for PgStore {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            let st = c.prepare_cached(&sql).await.map_err(map_err)?;
-            let rows = c
+            let st = tx.prepare_cached(&sql).await.map_err(map_err)?;
+            let rows = tx
                 .query(&st, &[&to_ns(now), &max, &worker, &to_ns(expires)])
                 .await
                 .map_err(map_err)?;
@@ -99,6 +109,7 @@ impl JobQueue for PgStore {
                 let seq: i64 = row.try_get(15).map_err(map_err)?;
                 claimed.push((priority, seq, codec::job(row)?));
             }
+            tx.commit().await.map_err(map_err)?;
             // RETURNING has no order: restore the claim order.
             claimed.sort_by_key(|(priority, seq, _)| (-priority, *seq));
             Ok(claimed

@@ -81,7 +81,9 @@ impl JobQueue for SqliteStore {
             let seqs: Vec<i64> = c
                 .prepare_cached(
                     "SELECT seq FROM jobs WHERE status = 'Queuing' AND paused = 0 \
-                     AND not_before <= ?1 ORDER BY priority DESC, seq LIMIT ?2",
+                     AND not_before <= ?1 AND (fpdb_id IS NULL OR NOT EXISTS (SELECT 1 FROM \
+                     jobs a WHERE a.fpdb_id = jobs.fpdb_id AND a.status = 'Analyzing')) \
+                     ORDER BY priority DESC, seq LIMIT ?2",
                 )
                 .and_then(|mut s| {
                     s.query_map(params![to_ns(now), max], |r| r.get(0))?
