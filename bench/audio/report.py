@@ -160,7 +160,9 @@ def render(raw) -> str:
         sc = scored[s["name"]]
         extra = f"; {s['n_errors']} query errors, e.g. {s['errors'][:2]}" if s.get("n_errors") else ""
         if s.get("version"):
-            extra += f"; `{s['version']}`, ingest by {s['ingest'].get('form', '?')}"
+            src = meta.get("fpshot_source")
+            extra += (f"; `{s['version']}`{f' from {src}' if src else ''}, "
+                      f"ingest by {s['ingest'].get('form', '?')}")
         ms = sc["max_neg_score"]
         cal = (f"; threshold calibrated in this run to ≤ {100 * max_fp:g} % false positives on these "
                f"negatives: {sc['threshold']:.3f}" if sc["threshold"] is not None else "")
