@@ -142,8 +142,11 @@ def render(raw) -> str:
 
     m = meta["machine"]
     n_pos = sum(1 for q in queries if not q["negative"])
+    cmd = meta["command"].strip()
+    if meta.get("fpshot_bin") and "FPSHOT_BIN" not in cmd:
+        cmd = f"FPSHOT_BIN={meta['fpshot_bin']} {cmd}"
     out = [f"# Audio evaluation ({meta['mode']} run)", "",
-           f"- Command: `{meta['command']}`",
+           f"- Command: `{cmd}`",
            f"- Machine: {m['nproc']} cores, {m['cpu']}, Linux {m['kernel']}, Python {m['python']}; "
            f"run {m['date']} (cores shared with other work: wall times are noisy, CPU times less so)",
            f"- Library: {len(meta['library'])} Wesnoth tracks, {hours:.2f} h; negatives cut from "
