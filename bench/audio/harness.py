@@ -119,7 +119,7 @@ def main() -> None:
             runs.append(run_system(s, library, qs, lib_s))
         raw = {"meta": {"command": "bench/audio/run.sh " + " ".join(shlex.quote(x) for x in sys.argv[1:]),
                         "machine": machine(), "mode": mode, "seed": a.seed, "per_edit": per_edit,
-                        "negatives": n_neg, "fpshot_bin": fp_bin, "chroma_floor": a.chroma_floor, "max_fp": a.max_fp,
+                        "negatives": n_neg, "fpshot_bin": fp_bin, "fpshot_source": os.environ.get("FPSHOT_SOURCE", ""), "chroma_floor": a.chroma_floor, "max_fp": a.max_fp,
                         "library": [[t.key, t.duration] for t in library],
                         "negative_sources": [[t.key, t.duration] for t in negatives],
                         "library_seconds": lib_s},

@@ -142,8 +142,11 @@ def render(raw) -> str:
 
     m = meta["machine"]
     n_pos = sum(1 for q in queries if not q["negative"])
+    cmd = meta["command"].strip()
+    if meta.get("fpshot_bin") and "FPSHOT_BIN" not in cmd:
+        cmd = f"FPSHOT_BIN={meta['fpshot_bin']} {cmd}"
     out = [f"# Audio evaluation ({meta['mode']} run)", "",
-           f"- Command: `{meta['command']}`",
+           f"- Command: `{cmd}`",
            f"- Machine: {m['nproc']} cores, {m['cpu']}, Linux {m['kernel']}, Python {m['python']}; "
            f"run {m['date']} (cores shared with other work: wall times are noisy, CPU times less so)",
            f"- Library: {len(meta['library'])} Wesnoth tracks, {hours:.2f} h; negatives cut from "
@@ -160,7 +163,9 @@ def render(raw) -> str:
         sc = scored[s["name"]]
         extra = f"; {s['n_errors']} query errors, e.g. {s['errors'][:2]}" if s.get("n_errors") else ""
         if s.get("version"):
-            extra += f"; `{s['version']}`, ingest by {s['ingest'].get('form', '?')}"
+            src = meta.get("fpshot_source")
+            extra += (f"; `{s['version']}`{f' from {src}' if src else ''}, "
+                      f"ingest by {s['ingest'].get('form', '?')}")
         ms = sc["max_neg_score"]
         cal = (f"; threshold calibrated in this run to ≤ {100 * max_fp:g} % false positives on these "
                f"negatives: {sc['threshold']:.3f}" if sc["threshold"] is not None else "")

@@ -145,8 +145,9 @@ def parse_fpshot_json(text: str) -> list[dict]:
 
 
 class Audfprint:
-    """audfprint2 from PyPI, driven through the same library calls its CLI `new`/`match` make
-    (the CLI logs its results through an unconfigured logger, so it prints nothing to parse).
+    """audfprint2 from PyPI, driven through the same library calls its CLI `new`/`match` make:
+    its CLI prints matches only as DEBUG log lines under -v (it ignores -o) and reloads the table
+    on every call, so in process is both parseable and fair to it.
     Defaults as in its CLI except maxtime: 2^16 frames (25 min) instead of 2^14 (380 s),
     because the default wraps offsets on the three tracks longer than 380 s."""
 
