@@ -28,6 +28,9 @@ pub struct SearchParams {
     pub scales: Vec<f64>,
     /// Least votes (within ±1 frame of offset) for a candidate.
     pub min_votes: u32,
+    /// Posting lists longer than this are skipped (a query-time stop list: such hashes are common
+    /// to much of the library, carry little evidence and dominate voting time at scale).
+    pub max_postings_per_hash: usize,
     /// Candidates verified per window.
     pub candidates_per_window: usize,
     /// Per-word bit error rate below which a dense word counts as evidence (segment building).
@@ -47,6 +50,7 @@ impl Default for SearchParams {
             scales: (0..9).map(|i| 0.95 + 0.0125 * i as f64).collect(),
             min_votes: 3,
             candidates_per_window: 6,
+            max_postings_per_hash: 2000,
             word_ber: 0.42,
             max_ber: 0.35,
             min_segment_secs: 2.0,
@@ -119,6 +123,9 @@ pub fn search(
         for group in hashes.chunk_by(|a, b| a.hash == b.hash) {
             posts.clear();
             src.lookup(group[0].hash, &mut posts);
+            if posts.len() > params.max_postings_per_hash {
+                continue;
+            }
             for &(entry, t) in &posts {
                 for q in group {
                     *votes.entry((entry, q.hyp, t as i32 - q.t)).or_default() += 1;
