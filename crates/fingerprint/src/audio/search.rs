@@ -39,6 +39,10 @@ pub struct SearchParams {
     pub max_ber: f64,
     /// ...over at least this many seconds.
     pub min_segment_secs: f64,
+    /// Or: bit error rate at most this over at least `long_segment_secs` (unrelated audio never
+    /// sustained a low error rate that long in calibration, so long segments may be noisier).
+    pub max_ber_long: f64,
+    pub long_segment_secs: f64,
 }
 
 impl Default for SearchParams {
@@ -54,7 +58,17 @@ impl Default for SearchParams {
             word_ber: 0.42,
             max_ber: 0.35,
             min_segment_secs: 2.0,
+            max_ber_long: 0.38,
+            long_segment_secs: 5.0,
         }
+    }
+}
+
+impl SearchParams {
+    /// The decision rule for one segment.
+    pub fn accepts(&self, ber: f64, secs: f64) -> bool {
+        (ber <= self.max_ber && secs >= self.min_segment_secs)
+            || (ber <= self.max_ber_long && secs >= self.long_segment_secs)
     }
 }
 
