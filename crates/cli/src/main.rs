@@ -6,11 +6,7 @@ mod local;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(
-    name = "fpshot",
-    version,
-    about = "Self-hosted media fingerprint service speaking the Alibaba Cloud MPS FpShot API"
-)]
+#[command(name = "fpshot", version, about = "Self-hosted media fingerprint service speaking the Alibaba Cloud MPS FpShot API")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
