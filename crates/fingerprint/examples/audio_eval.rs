@@ -169,12 +169,15 @@ fn tuned() -> SearchParams {
     if let Some(v) = env("FP_MAX_POSTINGS") {
         p.max_postings_per_hash = v as usize;
     }
+    if let Some(v) = env("FP_VOTE_BUDGET") {
+        p.vote_budget = v as usize;
+    }
     if let Some(v) = env("FP_MIN_VOTES") {
         p.min_votes = v as u32;
     }
     println!(
-        "params: max_ber {} word_ber {} min_votes {} max_postings_per_hash {}",
-        p.max_ber, p.word_ber, p.min_votes, p.max_postings_per_hash
+        "params: max_ber {} word_ber {} min_votes {} max_postings_per_hash {} vote_budget {}",
+        p.max_ber, p.word_ber, p.min_votes, p.max_postings_per_hash, p.vote_budget
     );
     p
 }

@@ -31,6 +31,8 @@ pub struct SearchParams {
     /// Posting lists longer than this are skipped (a query-time stop list: such hashes are common
     /// to much of the library, carry little evidence and dominate voting time at scale).
     pub max_postings_per_hash: usize,
+    /// Most votes cast per window; beyond it the longest posting lists are skipped.
+    pub vote_budget: usize,
     /// Candidates verified per window.
     pub candidates_per_window: usize,
     /// Per-word bit error rate below which a dense word counts as evidence (segment building).
@@ -55,6 +57,7 @@ impl Default for SearchParams {
             min_votes: 3,
             candidates_per_window: 6,
             max_postings_per_hash: 2000,
+            vote_budget: 400_000,
             word_ber: 0.42,
             max_ber: 0.35,
             min_segment_secs: 2.0,
@@ -134,12 +137,28 @@ pub fn search(
         }
         hashes.sort_unstable_by_key(|h: &QueryHash| h.hash);
         votes.clear();
-        for group in hashes.chunk_by(|a, b| a.hash == b.hash) {
+        // Pass 1: list lengths. Pass 2: vote, cheapest hashes first, until the vote budget is
+        // spent, so the most common hashes (least evidence, most work) are the ones dropped and
+        // query time stays bounded as the library grows.
+        let groups: Vec<&[QueryHash]> = hashes.chunk_by(|a, b| a.hash == b.hash).collect();
+        let mut cost: Vec<(usize, usize)> = Vec::with_capacity(groups.len());
+        for (gi, group) in groups.iter().enumerate() {
             posts.clear();
             src.lookup(group[0].hash, &mut posts);
-            if posts.len() > params.max_postings_per_hash {
-                continue;
+            if !posts.is_empty() && posts.len() <= params.max_postings_per_hash {
+                cost.push((posts.len() * group.len(), gi));
             }
+        }
+        cost.sort_unstable();
+        let mut spent = 0usize;
+        for &(c, gi) in &cost {
+            spent += c;
+            if spent > params.vote_budget {
+                break;
+            }
+            let group = groups[gi];
+            posts.clear();
+            src.lookup(group[0].hash, &mut posts);
             for &(entry, t) in &posts {
                 for q in group {
                     *votes.entry((entry, q.hyp, t as i32 - q.t)).or_default() += 1;
