@@ -177,6 +177,9 @@ impl PostingSource for Source<'_> {
     fn lookup(&self, hash: u32, out: &mut Vec<(u32, u32)>) {
         self.index.lookup(hash, out);
     }
+    fn posting_count(&self, hash: u32) -> usize {
+        self.index.count(hash)
+    }
     fn fingerprint(&self, entry: u32) -> Option<Arc<AudioFingerprint>> {
         self.cache
             .borrow_mut()

@@ -149,6 +149,11 @@ impl LibraryIndex {
         }
     }
 
+    /// Postings stored under `hash`, deleted entries included (an upper bound).
+    pub fn count(&self, hash: u32) -> usize {
+        self.postings.get(&hash).map_or(0, Vec::len)
+    }
+
     pub fn blob(&self, entry: u32) -> Option<Vec<u8>> {
         if !self.keys.contains_key(&entry) {
             return None;

@@ -14,6 +14,13 @@ pub trait PostingSource {
     fn lookup(&self, hash: u32, out: &mut Vec<(u32, u32)>);
     /// The stored fingerprint of `entry`, if it still exists.
     fn fingerprint(&self, entry: u32) -> Option<Arc<AudioFingerprint>>;
+    /// How many postings `hash` has (an upper bound is fine: deleted entries may still count).
+    /// Indexes should override this with a stored count; the default fetches the list.
+    fn posting_count(&self, hash: u32) -> usize {
+        let mut v = Vec::new();
+        self.lookup(hash, &mut v);
+        v.len()
+    }
 }
 
 /// Search settings; `Default` is the calibrated operating point (see BENCHMARKS-audio.md).
@@ -57,7 +64,7 @@ impl Default for SearchParams {
             min_votes: 3,
             candidates_per_window: 6,
             max_postings_per_hash: 2000,
-            vote_budget: 400_000,
+            vote_budget: 1_000_000,
             word_ber: 0.42,
             max_ber: 0.35,
             min_segment_secs: 2.0,
@@ -143,10 +150,9 @@ pub fn search(
         let groups: Vec<&[QueryHash]> = hashes.chunk_by(|a, b| a.hash == b.hash).collect();
         let mut cost: Vec<(usize, usize)> = Vec::with_capacity(groups.len());
         for (gi, group) in groups.iter().enumerate() {
-            posts.clear();
-            src.lookup(group[0].hash, &mut posts);
-            if !posts.is_empty() && posts.len() <= params.max_postings_per_hash {
-                cost.push((posts.len() * group.len(), gi));
+            let n = src.posting_count(group[0].hash);
+            if n > 0 && n <= params.max_postings_per_hash {
+                cost.push((n * group.len(), gi));
             }
         }
         cost.sort_unstable();
