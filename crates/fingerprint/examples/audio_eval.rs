@@ -166,12 +166,18 @@ fn tuned() -> SearchParams {
     if let Some(v) = env("FP_WORD_BER") {
         p.word_ber = v;
     }
+    if let Some(v) = env("FP_MAX_POSTINGS") {
+        p.max_postings_per_hash = v as usize;
+    }
+    if let Some(v) = env("FP_VOTE_BUDGET") {
+        p.vote_budget = v as usize;
+    }
     if let Some(v) = env("FP_MIN_VOTES") {
         p.min_votes = v as u32;
     }
     println!(
-        "params: max_ber {} word_ber {} min_votes {}",
-        p.max_ber, p.word_ber, p.min_votes
+        "params: max_ber {} word_ber {} min_votes {} max_postings_per_hash {} vote_budget {}",
+        p.max_ber, p.word_ber, p.min_votes, p.max_postings_per_hash, p.vote_budget
     );
     p
 }
@@ -275,9 +281,11 @@ fn main() {
     let params = tuned();
     let mut relaxed = params.clone();
     relaxed.max_ber = 0.45;
+    relaxed.max_ber_long = 0.45;
     relaxed.word_ber = relaxed.word_ber.max(0.42);
     let mut neg_best: Vec<f64> = Vec::new();
     let mut neg_segs: Vec<(f64, f64)> = Vec::new();
+    let mut neg_fp = 0usize;
     let mut lat = Vec::new();
     for &i in &neg_idx {
         let a = &audio[i];
@@ -296,6 +304,11 @@ fn main() {
             for g in m.iter().flat_map(|m| m.segments.iter()) {
                 neg_segs.push(((1.0 - g.similarity) / 2.0, g.input_duration));
             }
+            neg_fp += m
+                .iter()
+                .flat_map(|m| m.segments.iter())
+                .any(|g| params.accepts((1.0 - g.similarity) / 2.0, g.input_duration))
+                as usize;
             s += 3 * SAMPLE_RATE as usize;
         }
     }
@@ -321,9 +334,11 @@ fn main() {
         neg_best[n / 2]
     );
     let thr = params.max_ber;
-    let fp = neg_best.iter().filter(|b| **b <= thr).count();
+    let fp = neg_fp;
     println!(
-        "false positives at max_ber {thr}: {fp} of {n} ({:.3} %)",
+        "false positives under the decision rule (max_ber {thr}, long rule {} over {} s): {fp} of {n} ({:.3} %)",
+        params.max_ber_long,
+        params.long_segment_secs,
         100.0 * fp as f64 / n as f64
     );
 

@@ -110,8 +110,8 @@ impl AudioStream {
             Err(symph::OpenError::Fatal(e)) => return Err(e),
             Err(symph::OpenError::Unsupported(reason)) => {
                 if !ffmpeg::available() {
-                    // Say "not audio" for things no decoder would take, rather than blaming a
-                    // missing tool, when the bytes do not look like any media container.
+                    // Without ffmpeg an unknown codec and garbage look alike: name the tool
+                    // that could tell (and decode) them.
                     return Err(MediaError::ToolMissing {
                         path: shown,
                         tool: "ffmpeg",

@@ -48,6 +48,10 @@ impl PostingSource for MemorySource {
         }
     }
 
+    fn posting_count(&self, hash: u32) -> usize {
+        self.postings.get(&hash).map_or(0, Vec::len)
+    }
+
     fn fingerprint(&self, entry: u32) -> Option<Arc<AudioFingerprint>> {
         self.entries.get(entry as usize).cloned().flatten()
     }

@@ -14,6 +14,13 @@ pub trait PostingSource {
     fn lookup(&self, hash: u32, out: &mut Vec<(u32, u32)>);
     /// The stored fingerprint of `entry`, if it still exists.
     fn fingerprint(&self, entry: u32) -> Option<Arc<AudioFingerprint>>;
+    /// How many postings `hash` has (an upper bound is fine: deleted entries may still count).
+    /// Indexes should override this with a stored count; the default fetches the list.
+    fn posting_count(&self, hash: u32) -> usize {
+        let mut v = Vec::new();
+        self.lookup(hash, &mut v);
+        v.len()
+    }
 }
 
 /// Search settings; `Default` is the calibrated operating point (see BENCHMARKS-audio.md).
@@ -28,6 +35,11 @@ pub struct SearchParams {
     pub scales: Vec<f64>,
     /// Least votes (within ±1 frame of offset) for a candidate.
     pub min_votes: u32,
+    /// Posting lists longer than this are skipped (a query-time stop list: such hashes are common
+    /// to much of the library, carry little evidence and dominate voting time at scale).
+    pub max_postings_per_hash: usize,
+    /// Most votes cast per window; beyond it the longest posting lists are skipped.
+    pub vote_budget: usize,
     /// Candidates verified per window.
     pub candidates_per_window: usize,
     /// Per-word bit error rate below which a dense word counts as evidence (segment building).
@@ -36,6 +48,10 @@ pub struct SearchParams {
     pub max_ber: f64,
     /// ...over at least this many seconds.
     pub min_segment_secs: f64,
+    /// Or: bit error rate at most this over at least `long_segment_secs` (unrelated audio never
+    /// sustained a low error rate that long in calibration, so long segments may be noisier).
+    pub max_ber_long: f64,
+    pub long_segment_secs: f64,
 }
 
 impl Default for SearchParams {
@@ -47,10 +63,22 @@ impl Default for SearchParams {
             scales: (0..9).map(|i| 0.95 + 0.0125 * i as f64).collect(),
             min_votes: 3,
             candidates_per_window: 6,
+            max_postings_per_hash: 2000,
+            vote_budget: 1_000_000,
             word_ber: 0.42,
             max_ber: 0.35,
             min_segment_secs: 2.0,
+            max_ber_long: 0.38,
+            long_segment_secs: 5.0,
         }
+    }
+}
+
+impl SearchParams {
+    /// The decision rule for one segment.
+    pub fn accepts(&self, ber: f64, secs: f64) -> bool {
+        (ber <= self.max_ber && secs >= self.min_segment_secs)
+            || (ber <= self.max_ber_long && secs >= self.long_segment_secs)
     }
 }
 
@@ -116,7 +144,25 @@ pub fn search(
         }
         hashes.sort_unstable_by_key(|h: &QueryHash| h.hash);
         votes.clear();
-        for group in hashes.chunk_by(|a, b| a.hash == b.hash) {
+        // Pass 1: list lengths. Pass 2: vote, cheapest hashes first, until the vote budget is
+        // spent, so the most common hashes (least evidence, most work) are the ones dropped and
+        // query time stays bounded as the library grows.
+        let groups: Vec<&[QueryHash]> = hashes.chunk_by(|a, b| a.hash == b.hash).collect();
+        let mut cost: Vec<(usize, usize)> = Vec::with_capacity(groups.len());
+        for (gi, group) in groups.iter().enumerate() {
+            let n = src.posting_count(group[0].hash);
+            if n > 0 && n <= params.max_postings_per_hash {
+                cost.push((n * group.len(), gi));
+            }
+        }
+        cost.sort_unstable();
+        let mut spent = 0usize;
+        for &(c, gi) in &cost {
+            spent += c;
+            if spent > params.vote_budget {
+                break;
+            }
+            let group = groups[gi];
             posts.clear();
             src.lookup(group[0].hash, &mut posts);
             for &(entry, t) in &posts {

@@ -211,7 +211,7 @@ fn to_segment(
     let q_start = ((r_start - offset) / scale).max(0.0);
     let q_end = ((r_end - offset) / scale).min(q.words.len() as f64 * q.stride as f64);
     let dur = (q_end - q_start) / FRAME_RATE;
-    if ber > params.max_ber || dur < params.min_segment_secs {
+    if !params.accepts(ber, dur) {
         return None;
     }
     let r_start = q_start * scale + offset;
