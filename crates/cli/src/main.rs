@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "fpshot", version, about = "Self-hosted media fingerprint service speaking the Alibaba Cloud MPS FpShot API")]
+#[command(
+    name = "fpshot",
+    version,
+    about = "Self-hosted media fingerprint service speaking the Alibaba Cloud MPS FpShot API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
