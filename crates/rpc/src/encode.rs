@@ -25,28 +25,19 @@ const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 /// Hand-written (a test holds it equal to the `percent-encoding` crate): the crate's per-chunk
 /// iterator was the largest single cost of verifying a V1 request, which encodes ~1 KB twice.
 pub(crate) fn push_encoded(out: &mut String, s: &str) {
-    let bytes = s.as_bytes();
-    let mut run = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if UNRESERVED[usize::from(b)] {
-            continue;
-        }
-        // A non-empty run holds ASCII only, so both of its ends are char boundaries.
-        if run < i {
-            out.push_str(s.get(run..i).unwrap_or_default());
-        }
-        out.push('%');
-        out.push(char::from(HEX_UPPER[usize::from(b >> 4)]));
-        out.push(char::from(HEX_UPPER[usize::from(b & 15)]));
-        run = i + 1;
-    }
-    out.push_str(s.get(run..).unwrap_or_default());
+    push_escaped(out, s, "%");
 }
 
 /// Appends `percentEncode(percentEncode(s))` in one pass: an escaped byte `%XX` is encoded again
 /// as `%25XX` (hex digits are unreserved). V1's string to sign encodes the canonical query a
 /// second time; this skips building it first.
 pub(crate) fn push_encoded_twice(out: &mut String, s: &str) {
+    push_escaped(out, s, "%25");
+}
+
+/// Copies unreserved runs of `s` and writes every other byte as `escape` + two upper-case hex
+/// digits.
+fn push_escaped(out: &mut String, s: &str, escape: &str) {
     let bytes = s.as_bytes();
     let mut run = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -57,7 +48,7 @@ pub(crate) fn push_encoded_twice(out: &mut String, s: &str) {
         if run < i {
             out.push_str(s.get(run..i).unwrap_or_default());
         }
-        out.push_str("%25");
+        out.push_str(escape);
         out.push(char::from(HEX_UPPER[usize::from(b >> 4)]));
         out.push(char::from(HEX_UPPER[usize::from(b & 15)]));
         run = i + 1;
