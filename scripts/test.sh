@@ -30,6 +30,8 @@ check() {
 missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v sox >/dev/null 2>&1 || missing+=(sox)
+# Real recordings for the audio tests (crates/cli/tests/real_audio.rs): 3 MP3 tracks, 10 MB.
+[ -d /usr/share/games/asc/music ] || missing+=(asc-music)
 if ((${#missing[@]})); then
     step "apt-get install ${missing[*]}"
     SUDO=""
