@@ -73,12 +73,14 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     crate::keys::bootstrap_root(store.as_ref(), &settings.data_dir).await?;
 
     let engine = Engine::new(store.clone(), settings.engine_config());
-    let accounts: Vec<String> = store
+    // Accounts are known through their keys (an account without keys cannot make requests).
+    let accounts: std::collections::BTreeSet<String> = store
         .list_keys()
         .await?
         .into_iter()
         .map(|k| k.account_id)
         .collect();
+    let accounts: Vec<String> = accounts.into_iter().collect();
     if let Err(e) = engine.provision_pending_fpdbs(&accounts).await {
         tracing::warn!(error = %e, "provisioning libraries left offline failed");
     }
