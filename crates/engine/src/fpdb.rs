@@ -90,14 +90,10 @@ impl Engine {
 
     /// Creates the storage of a library's epoch and marks it `active`.
     pub(crate) async fn provision_fpdb(&self, id: &str, epoch: i64) -> Result<(), EngineError> {
-        let files = self.files().clone();
-        let (id_owned, dir_id) = (id.to_string(), id.to_string());
-        tokio::task::spawn_blocking(move || files.create_epoch(&dir_id, epoch))
-            .await
-            .map_err(|e| EngineError::InvalidState(format!("provisioning task failed: {e}")))??;
-        self.store()
-            .set_fpdb_status(&id_owned, FpDbStatus::Active)
+        let dir_id = id.to_string();
+        self.on_files(move |f| f.create_epoch(&dir_id, epoch))
             .await?;
+        self.store().set_fpdb_status(id, FpDbStatus::Active).await?;
         Ok(())
     }
 
@@ -139,11 +135,7 @@ impl Engine {
             ));
         }
         let found = self.store().get_fpdbs(account_id, ids).await?;
-        let non_exist = ids
-            .iter()
-            .filter(|id| !found.iter().any(|d| &d.id == *id))
-            .cloned()
-            .collect();
+        let non_exist = crate::unknown_ids(ids, found.iter().map(|d| d.id.as_str()));
         Ok(ListFpShotDb { found, non_exist })
     }
 

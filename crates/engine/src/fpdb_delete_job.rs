@@ -120,11 +120,7 @@ impl Engine {
             .store()
             .get_jobs(account_id, JobKind::FpDbDelete, ids)
             .await?;
-        let non_exist = ids
-            .iter()
-            .filter(|id| !jobs.iter().any(|j| &j.id == *id))
-            .cloned()
-            .collect();
+        let non_exist = crate::unknown_ids(ids, jobs.iter().map(|j| j.id.as_str()));
         Ok(FpDbDeleteJobList { jobs, non_exist })
     }
 
@@ -136,8 +132,7 @@ impl Engine {
         let db = self
             .store()
             .get_fpdbs(&job.account_id, std::slice::from_ref(&fpdb_id))
-            .await
-            .map_err(transient)?
+            .await?
             .into_iter()
             .next()
             .ok_or_else(|| RunError::Fail(ApiError::not_found("FpDB", &fpdb_id)))?;
@@ -145,7 +140,7 @@ impl Engine {
         if db.status == FpDbStatus::Deleted {
             // A later attempt of this very Delete finishes what a crash interrupted.
             if del_type == DelType::Delete && job.attempt > 1 {
-                self.blocking_files(move |f| f.destroy(&fpdb_id)).await?;
+                self.on_files(move |f| f.destroy(&fpdb_id)).await?;
                 return Ok(serde_json::json!({}));
             }
             return Err(RunError::Fail(ApiError::not_found(
@@ -156,46 +151,23 @@ impl Engine {
         match del_type {
             DelType::Purge => {
                 let store = self.store();
-                store
-                    .set_fpdb_status(&fpdb_id, FpDbStatus::Offline)
-                    .await
-                    .map_err(transient)?;
-                let epoch = store.bump_fpdb_epoch(&fpdb_id).await.map_err(transient)?;
+                store.set_fpdb_status(&fpdb_id, FpDbStatus::Offline).await?;
+                let epoch = store.bump_fpdb_epoch(&fpdb_id).await?;
                 let id = fpdb_id.clone();
-                self.blocking_files(move |f| {
+                self.on_files(move |f| {
                     f.create_epoch(&id, epoch)?;
                     f.remove_epochs_before(&id, epoch)
                 })
                 .await?;
-                store
-                    .set_fpdb_status(&fpdb_id, FpDbStatus::Active)
-                    .await
-                    .map_err(transient)?;
+                store.set_fpdb_status(&fpdb_id, FpDbStatus::Active).await?;
             }
             DelType::Delete => {
                 self.store()
                     .set_fpdb_status(&fpdb_id, FpDbStatus::Deleted)
-                    .await
-                    .map_err(transient)?;
-                self.blocking_files(move |f| f.destroy(&fpdb_id)).await?;
+                    .await?;
+                self.on_files(move |f| f.destroy(&fpdb_id)).await?;
             }
         }
         Ok(serde_json::json!({}))
     }
-
-    async fn blocking_files<F>(&self, work: F) -> Result<(), RunError>
-    where
-        F: FnOnce(&crate::LibraryFiles) -> std::io::Result<()> + Send + 'static,
-    {
-        let files = self.files().clone();
-        match tokio::task::spawn_blocking(move || work(&files)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(RunError::Transient(format!("library files: {e}"))),
-            Err(e) => Err(RunError::Transient(format!("library files task: {e}"))),
-        }
-    }
-}
-
-fn transient(e: fpshot_store::StoreError) -> RunError {
-    RunError::Transient(e.to_string())
 }

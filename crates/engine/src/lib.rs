@@ -43,6 +43,20 @@ struct Inner {
     wake: Notify,
 }
 
+/// The ids among `asked` that are not in `found` (unknown, or another account's), in the order
+/// asked: the `NonExistIds` of every query by ids.
+pub(crate) fn unknown_ids<'a>(
+    asked: &[String],
+    found: impl Iterator<Item = &'a str>,
+) -> Vec<String> {
+    let found: std::collections::HashSet<&str> = found.collect();
+    asked
+        .iter()
+        .filter(|id| !found.contains(id.as_str()))
+        .cloned()
+        .collect()
+}
+
 impl Engine {
     pub fn new(store: Arc<dyn Store>, config: EngineConfig) -> Self {
         Self::with_handlers(store, config, runtime::default_handlers())

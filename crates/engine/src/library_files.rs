@@ -2,6 +2,7 @@
 //! empty epoch directory and removes the old one afterwards, so emptying a library costs the
 //! same whatever its size (the caller never waits for per-entry deletes).
 
+use crate::{Engine, EngineError};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -55,6 +56,21 @@ impl LibraryFiles {
     /// Removes all of a library's files; idempotent.
     pub fn destroy(&self, fpdb_id: &str) -> io::Result<()> {
         remove_dir_if_exists(&self.library_dir(fpdb_id))
+    }
+}
+
+impl Engine {
+    /// Runs blocking work on the library files off the async threads.
+    pub(crate) async fn on_files<T, F>(&self, work: F) -> Result<T, EngineError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&LibraryFiles) -> io::Result<T> + Send + 'static,
+    {
+        let files = self.files().clone();
+        tokio::task::spawn_blocking(move || work(&files))
+            .await
+            .map_err(io::Error::other)?
+            .map_err(EngineError::Files)
     }
 }
 

@@ -161,11 +161,7 @@ impl Engine {
     ) -> Result<(Vec<Pipeline>, Vec<String>), EngineError> {
         self.default_pipeline_id(account_id).await?;
         let found = self.store().get_pipelines(account_id, ids).await?;
-        let missing = ids
-            .iter()
-            .filter(|id| !found.iter().any(|p| &p.id == *id))
-            .cloned()
-            .collect();
+        let missing = crate::unknown_ids(ids, found.iter().map(|p| p.id.as_str()));
         Ok((found, missing))
     }
 

@@ -22,6 +22,24 @@ pub enum RunError {
     Transient(String),
 }
 
+impl From<crate::EngineError> for RunError {
+    /// The store or the disk failing is worth another attempt; anything else fails the job.
+    fn from(e: crate::EngineError) -> Self {
+        match e {
+            crate::EngineError::Store(_) | crate::EngineError::Files(_) => {
+                RunError::Transient(e.to_string())
+            }
+            other => RunError::Fail(other.to_api()),
+        }
+    }
+}
+
+impl From<fpshot_store::StoreError> for RunError {
+    fn from(e: fpshot_store::StoreError) -> Self {
+        crate::EngineError::Store(e).into()
+    }
+}
+
 /// Jobs a worker claims per store round trip. Small, since every held lease must be heartbeated.
 const CLAIM_BATCH: usize = 8;
 

@@ -77,23 +77,18 @@ impl Action {
     }
 }
 
-/// A non-empty parameter value.
-pub(crate) fn opt<'a>(p: &'a Params, name: &str) -> Option<&'a str> {
-    p.get(name).filter(|v| !v.is_empty())
-}
-
 pub(crate) fn required(p: &Params, name: &'static str) -> Result<String, EngineError> {
-    opt(p, name)
+    p.get_nonempty(name)
         .map(str::to_string)
         .ok_or(EngineError::Missing(name))
 }
 
 pub(crate) fn opt_string(p: &Params, name: &str) -> Option<String> {
-    opt(p, name).map(str::to_string)
+    p.get_nonempty(name).map(str::to_string)
 }
 
 pub(crate) fn opt_int(p: &Params, name: &'static str) -> Result<Option<i64>, EngineError> {
-    opt(p, name)
+    p.get_nonempty(name)
         .map(|v| {
             v.trim()
                 .parse::<i64>()
@@ -103,7 +98,7 @@ pub(crate) fn opt_int(p: &Params, name: &'static str) -> Result<Option<i64>, Eng
 }
 
 pub(crate) fn id_list(p: &Params, name: &str) -> Vec<String> {
-    opt(p, name).map(parse_id_list).unwrap_or_default()
+    p.get_nonempty(name).map(parse_id_list).unwrap_or_default()
 }
 
 /// `{"String": [...]}`, the wrapped list of unknown ids.

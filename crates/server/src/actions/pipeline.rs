@@ -1,6 +1,6 @@
 //! AddPipeline, QueryPipelineList, SearchPipeline, UpdatePipeline, DeletePipeline (spec §5).
 
-use super::{Fields, id_list, opt, opt_int, opt_string, required, string_list, time};
+use super::{Fields, id_list, opt_int, opt_string, required, string_list, time};
 use fpshot_engine::{AddPipeline, Engine, EngineError, UpdatePipeline};
 use fpshot_rpc::Params;
 use fpshot_store::Pipeline;
@@ -119,7 +119,7 @@ pub(super) async fn search(
     p: &Params,
 ) -> Result<Fields, EngineError> {
     let state =
-        match opt(p, "State") {
+        match p.get_nonempty("State") {
             None => None,
             Some(s) if s.eq_ignore_ascii_case("All") => None,
             Some(s) => Some(PipelineState::parse(s).map_err(|_| {
